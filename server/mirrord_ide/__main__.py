@@ -1,0 +1,5 @@
+import sys
+
+from mirrord_ide.cli import main
+
+sys.exit(main())
