@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ls":
         from mirrord_ide.commands.ls import run_ls
 
-        return run_ls(namespace=args.namespace, config=args.config, all_namespaces=args.all_namespaces)
+        return run_ls(
+            namespace=args.namespace, config=args.config, all_namespaces=args.all_namespaces
+        )
     if args.command == "verify-config":
         from mirrord_ide.commands.verify_config import run_verify_config
 
@@ -58,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mirrord_ide.simcluster.cli import run_demo_cluster
 
         return run_demo_cluster(
-            host=args.host, port=args.port, kubeconfig=args.kubeconfig, seed=args.seed, user=args.user
+            host=args.host,
+            port=args.port,
+            kubeconfig=args.kubeconfig,
+            seed=args.seed,
+            user=args.user,
         )
     raise AssertionError(args.command)
 

@@ -19,7 +19,9 @@ class Problem:
     code: str  # stable: unknown-key, wrong-type, invalid-target-path, target-not-found, ...
     severity: Severity = "error"
     on_key: bool = False  # underline the key itself (unknown keys) rather than its value
-    data: dict[str, Any] = field(default_factory=dict)  # quick-fix payload, e.g. {"replaceKey": "mode"}
+    data: dict[str, Any] = field(
+        default_factory=dict
+    )  # quick-fix payload, e.g. {"replaceKey": "mode"}
 
     @property
     def dotted_path(self) -> str:

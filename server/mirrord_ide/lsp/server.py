@@ -2,49 +2,188 @@
 
 Features live in small modules under `mirrord_ide.lsp`; each exposes
 `register(server: MirrordLanguageServer) -> None`. This module holds no
-business logic.
+business logic: it owns start-up, settings and error reporting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+import sys
+from collections.abc import Callable, Generator
 from typing import Any
 
+from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from mirrord_ide import __version__
+from mirrord_ide.lsp.state import AnalyzedDocument
+
+log = logging.getLogger(__name__)
 
 # Feature modules, registered in this order. Each one adds its handlers.
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "mirrord_ide.lsp.documents",
+    "mirrord_ide.lsp.completion",
+    "mirrord_ide.lsp.hover",
+    "mirrord_ide.lsp.code_actions",
+    "mirrord_ide.lsp.symbols",
+    "mirrord_ide.lsp.target_requests",
+    "mirrord_ide.lsp.session_requests",
+]
+
+# Keys of the `mirrord` settings section the server understands.
+SETTING_KEYS = ("kubeconfig", "context")
+CONFIGURATION_TIMEOUT = 2.0
+
+SettingsListener = Callable[[dict[str, Any]], None]
+
+
+class MirrordProtocol(LanguageServerProtocol):
+    """Pins the position encoding to UTF-16.
+
+    Every layer below computes UTF-16 positions, and UTF-16 is the encoding
+    every client must support; a client that offers UTF-8 first (Neovim 0.10+)
+    would otherwise get positions in units it did not expect."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(
+        self, params: types.InitializeParams
+    ) -> Generator[Any, Any, types.InitializeResult]:
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = None
+        return (yield from super().lsp_initialize(params))
 
 
 class MirrordLanguageServer(LanguageServer):
     """The server object handed to every handler (`ls`). State that outlives a
-    request lives here: settings, the cluster service, the session manager."""
+    request lives here: settings, analysed documents, the cluster service, the
+    session manager."""
 
     def __init__(self) -> None:
-        super().__init__(name="mirrord-ide", version=__version__)
+        super().__init__(
+            name="mirrord-ide",
+            version=__version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=MirrordProtocol,
+        )
         # The `mirrord` section of initializationOptions / workspace configuration.
         self.settings: dict[str, Any] = {}
+        # Called with the new settings whenever they change (e.g. to drop a cluster client).
+        self.settings_listeners: list[SettingsListener] = []
         # Created lazily by the features that need them.
         self.services: dict[str, Any] = {}
+        # The latest analysis of each open config document, by URI.
+        self.documents: dict[str, AnalyzedDocument] = {}
+
+    def update_settings(self, section: Any) -> None:
+        """Merge a `mirrord` settings section; ignore anything that is not a mapping."""
+        if not isinstance(section, dict):
+            return
+        changed = False
+        for key in SETTING_KEYS:
+            if key not in section:
+                continue
+            value = section[key]
+            if value is not None and not isinstance(value, str):
+                log.warning("ignoring setting mirrord.%s: expected a string", key)
+                continue
+            if value in ("", None):
+                changed |= self.settings.pop(key, None) is not None
+            elif self.settings.get(key) != value:
+                self.settings[key] = value
+                changed = True
+        if changed:
+            for listener in list(self.settings_listeners):
+                try:
+                    listener(dict(self.settings))
+                except Exception:  # noqa: BLE001 - one listener must not break the others
+                    log.exception("settings listener failed")
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls would show "Error in server: ..." pop-ups; users get clean
+        # diagnostics or structured errors instead, and the details go to the log.
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def _mirrord_section(value: Any) -> Any:
+    """Accept both `{"mirrord": {...}}` and the bare section."""
+    if isinstance(value, dict) and isinstance(value.get("mirrord"), dict):
+        return value["mirrord"]
+    return value
+
+
+def _supports_configuration(ls: MirrordLanguageServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    return bool(workspace is not None and workspace.configuration)
+
+
+async def _pull_configuration(ls: MirrordLanguageServer) -> None:
+    if not _supports_configuration(ls):
+        return
+    try:
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="mirrord")])
+            ),
+            CONFIGURATION_TIMEOUT,
+        )
+    except Exception as error:  # noqa: BLE001 - a client without the section is fine
+        log.info("workspace/configuration unavailable: %s", error)
+        return
+    if result:
+        ls.update_settings(result[0])
+
+
+def _register_core(server: MirrordLanguageServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: MirrordLanguageServer, params: types.InitializeParams) -> None:
+        ls.update_settings(_mirrord_section(params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: MirrordLanguageServer, params: types.InitializedParams) -> None:
+        await _pull_configuration(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(
+        ls: MirrordLanguageServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        section = _mirrord_section(params.settings)
+        if isinstance(section, dict) and any(key in section for key in SETTING_KEYS):
+            ls.update_settings(section)
+        else:
+            # Pull model: the notification only says "something changed".
+            await _pull_configuration(ls)
 
 
 def create_server() -> MirrordLanguageServer:
     server = MirrordLanguageServer()
+    _register_core(server)
     for name in FEATURE_MODULES:
         importlib.import_module(name).register(server)
     return server
 
 
+def parse_tcp(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT, got {address!r}")
+    return host or "127.0.0.1", int(port)
+
+
 def run_server(tcp: str | None = None) -> int:
     # pygls logs message bodies at INFO: keep it quiet so tokens and env never reach logs.
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    server = create_server()
     if tcp:
-        host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
+        try:
+            host, port = parse_tcp(tcp)
+        except ValueError as error:
+            print(f"mirrord-ide serve: {error}", file=sys.stderr)
+            return 2
+        create_server().start_tcp(host, port)
     else:
-        server.start_io()
+        create_server().start_io()
     return 0

@@ -1,0 +1,34 @@
+package dev.mirrordide.core.lsp;
+
+import com.google.gson.JsonElement;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/** What the typed API needs from a connection: requests, notifications and progress routing. */
+public interface RpcChannel {
+  CompletableFuture<JsonElement> request(String method, Object params);
+
+  void notify(String method, Object params) throws IOException;
+
+  ProgressRouter progress();
+
+  /** A channel over a bare connection whose progress messages {@code router} already receives. */
+  static RpcChannel of(JsonRpcConnection connection, ProgressRouter router) {
+    return new RpcChannel() {
+      @Override
+      public CompletableFuture<JsonElement> request(String method, Object params) {
+        return connection.request(method, params);
+      }
+
+      @Override
+      public void notify(String method, Object params) throws IOException {
+        connection.notify(method, params);
+      }
+
+      @Override
+      public ProgressRouter progress() {
+        return router;
+      }
+    };
+  }
+}

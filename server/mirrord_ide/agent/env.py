@@ -1,0 +1,265 @@
+"""The target container's environment, resolved as the kubelet would and
+filtered per `feature.env`, so the debuggee sees the remote environment.
+
+Sources, in the kubelet's order: `envFrom` (config maps and secrets, with
+their prefix), then `env` (values with `$(VAR)` expansion, `configMapKeyRef`,
+`secretKeyRef`, common `fieldRef`s). Variables baked into the container image
+are not visible through the API and are not included.
+
+Secret values are never logged; warnings name keys, never values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import fnmatch
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrord_ide.agent.settings import EnvSettings
+
+# (kind, name) → the object, or None when it does not exist.
+Fetch = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
+
+
+@dataclass(slots=True)
+class RemoteEnv:
+    env: dict[str, str] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def container_spec(pod: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    spec = pod.get("spec") or {}
+    for container in spec.get("containers") or []:
+        if isinstance(container, Mapping) and container.get("name") == name:
+            return container
+    return {}
+
+
+def references(container: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """Names of the config maps and secrets a container's env refers to."""
+    configmaps: set[str] = set()
+    secrets: set[str] = set()
+    for source in container.get("envFrom") or []:
+        if not isinstance(source, Mapping):
+            continue
+        if isinstance(source.get("configMapRef"), Mapping) and source["configMapRef"].get("name"):
+            configmaps.add(str(source["configMapRef"]["name"]))
+        if isinstance(source.get("secretRef"), Mapping) and source["secretRef"].get("name"):
+            secrets.add(str(source["secretRef"]["name"]))
+    for var in container.get("env") or []:
+        value_from = var.get("valueFrom") if isinstance(var, Mapping) else None
+        if not isinstance(value_from, Mapping):
+            continue
+        cm = value_from.get("configMapKeyRef")
+        if isinstance(cm, Mapping) and cm.get("name"):
+            configmaps.add(str(cm["name"]))
+        sec = value_from.get("secretKeyRef")
+        if isinstance(sec, Mapping) and sec.get("name"):
+            secrets.add(str(sec["name"]))
+    return configmaps, secrets
+
+
+def _configmap_data(obj: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    data = {str(k): str(v) for k, v in (obj.get("data") or {}).items()}
+    for key, value in (obj.get("binaryData") or {}).items():
+        data.setdefault(str(key), _b64(str(value)))
+    return data
+
+
+def _secret_data(obj: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    data = {str(k): _b64(str(v)) for k, v in (obj.get("data") or {}).items()}
+    for key, value in (obj.get("stringData") or {}).items():
+        data[str(key)] = str(value)
+    return data
+
+
+def _b64(value: str) -> str:
+    try:
+        return base64.b64decode(value, validate=False).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
+
+
+def expand(value: str, defined: Mapping[str, str]) -> str:
+    """Kubernetes `$(VAR)` expansion: defined names are replaced, `$$` escapes,
+    unknown references stay as written."""
+
+    def sub(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        return defined.get(name, match.group(0))
+
+    return _REF.sub(sub, value)
+
+
+def _field_ref(pod: Mapping[str, Any], path: str) -> str | None:
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    simple = {
+        "metadata.name": meta.get("name"),
+        "metadata.namespace": meta.get("namespace"),
+        "metadata.uid": meta.get("uid"),
+        "spec.nodeName": spec.get("nodeName"),
+        "spec.serviceAccountName": spec.get("serviceAccountName"),
+        "status.podIP": status.get("podIP"),
+        "status.hostIP": status.get("hostIP"),
+    }
+    if path in simple:
+        value = simple[path]
+        return None if value is None else str(value)
+    match = re.fullmatch(r"metadata\.(labels|annotations)\['([^']+)'\]", path)
+    if match:
+        found = (meta.get(match.group(1)) or {}).get(match.group(2))
+        return None if found is None else str(found)
+    return None
+
+
+def container_env(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    configmaps: Mapping[str, Mapping[str, Any] | None],
+    secrets: Mapping[str, Mapping[str, Any] | None],
+) -> tuple[dict[str, str], list[str]]:
+    """The environment the kubelet gives `container`, plus warnings about
+    references that could not be resolved."""
+    cm_data = {name: _configmap_data(obj) for name, obj in configmaps.items()}
+    secret_data = {name: _secret_data(obj) for name, obj in secrets.items()}
+    env: dict[str, str] = {}
+    warnings: list[str] = []
+
+    for source in container.get("envFrom") or []:
+        if not isinstance(source, Mapping):
+            continue
+        prefix = str(source.get("prefix") or "")
+        for key, table, store in (
+            ("configMapRef", "config map", cm_data),
+            ("secretRef", "secret", secret_data),
+        ):
+            ref = source.get(key)
+            if not isinstance(ref, Mapping) or not ref.get("name"):
+                continue
+            data = store.get(str(ref["name"]))
+            if data is None:
+                if not ref.get("optional"):
+                    warnings.append(f"{table} `{ref['name']}` (envFrom) not found")
+                continue
+            for name, value in data.items():
+                env[prefix + name] = value
+
+    for var in container.get("env") or []:
+        if not isinstance(var, Mapping) or not var.get("name"):
+            continue
+        name = str(var["name"])
+        value_from = var.get("valueFrom")
+        if not isinstance(value_from, Mapping):
+            env[name] = expand(str(var.get("value") or ""), env)
+            continue
+        resolved = _value_from(pod, name, value_from, cm_data, secret_data, warnings)
+        if resolved is not None:
+            env[name] = resolved
+    return env, warnings
+
+
+def _value_from(
+    pod: Mapping[str, Any],
+    name: str,
+    value_from: Mapping[str, Any],
+    cm_data: Mapping[str, dict[str, str] | None],
+    secret_data: Mapping[str, dict[str, str] | None],
+    warnings: list[str],
+) -> str | None:
+    for key, table, store in (
+        ("configMapKeyRef", "config map", cm_data),
+        ("secretKeyRef", "secret", secret_data),
+    ):
+        ref = value_from.get(key)
+        if not isinstance(ref, Mapping):
+            continue
+        data = store.get(str(ref.get("name")))
+        wanted = str(ref.get("key"))
+        if data is None or wanted not in data:
+            if not ref.get("optional"):
+                missing = f"{table} `{ref.get('name')}`" + (
+                    f" has no key `{wanted}`" if data is not None else " not found"
+                )
+                warnings.append(f"`{name}`: {missing}")
+            return None
+        return data[wanted]
+    field_ref = value_from.get("fieldRef")
+    if isinstance(field_ref, Mapping):
+        value = _field_ref(pod, str(field_ref.get("fieldPath")))
+        if value is None:
+            warnings.append(f"`{name}`: field `{field_ref.get('fieldPath')}` is not available")
+        return value
+    warnings.append(f"`{name}`: this kind of valueFrom is not resolved")
+    return None
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    # Case-sensitive globs with `*` and `?`, as mirrord's env filters.
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def apply_settings(remote: Mapping[str, str], settings: EnvSettings) -> RemoteEnv:
+    """Filter and adjust the remote env per `feature.env`: include/exclude,
+    then `mapping` (regex on names → value), then `override`; `unset` lists
+    the local variables the IDE removes."""
+    if not settings.enabled:
+        return RemoteEnv(env={}, unset=list(settings.unset))
+    env = dict(remote)
+    if settings.include:
+        env = {k: v for k, v in env.items() if _matches(k, settings.include)}
+    elif settings.exclude:
+        env = {k: v for k, v in env.items() if not _matches(k, settings.exclude)}
+    warnings: list[str] = []
+    for pattern, value in settings.mapping.items():
+        try:
+            regex = re.compile(pattern)
+        except re.error as error:
+            warnings.append(f"env mapping `{pattern}` is not a valid regex: {error}")
+            continue
+        for key in env:
+            if regex.fullmatch(key):
+                env[key] = value
+    env.update(settings.override)
+    unset = [u for u in settings.unset]
+    for name in unset:
+        env.pop(name, None)
+    return RemoteEnv(env=env, unset=unset, warnings=warnings)
+
+
+async def fetch_remote_env(
+    fetch: Fetch, pod: Mapping[str, Any], container_name: str, settings: EnvSettings
+) -> RemoteEnv:
+    """Fetch the referenced config maps and secrets, then resolve and filter."""
+    if not settings.enabled:
+        return apply_settings({}, settings)
+    container = container_spec(pod, container_name)
+    cm_names, secret_names = references(container)
+    cm_list = sorted(cm_names)
+    secret_list = sorted(secret_names)
+    results = await asyncio.gather(
+        *(fetch("configmaps", n) for n in cm_list),
+        *(fetch("secrets", n) for n in secret_list),
+    )
+    configmaps = dict(zip(cm_list, results[: len(cm_list)], strict=True))
+    secrets = dict(zip(secret_list, results[len(cm_list) :], strict=True))
+    remote, warnings = container_env(pod, container, configmaps, secrets)
+    out = apply_settings(remote, settings)
+    out.warnings = warnings + out.warnings
+    return out

@@ -1,0 +1,362 @@
+"""Launching one agent: resolve the target, create the Job, wait for its pod
+by watching it, open the port-forward.
+
+Progress goes to a callback `(title, message, percentage)`. Cancelling the
+launch at any step (asyncio cancellation) deletes whatever was created; so
+does any failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrord_ide.agent import readiness
+from mirrord_ide.agent.env import RemoteEnv, fetch_remote_env
+from mirrord_ide.agent.kube import WORKLOAD_PATHS, AgentKube, namespaced
+from mirrord_ide.agent.portforward import PortForwarder
+from mirrord_ide.agent.resolve import (
+    ResolvedTarget,
+    label_selector_string,
+    resolve_pod,
+    resolve_workload,
+    selector_of,
+)
+from mirrord_ide.agent.settings import AGENT_VERSION, AgentSettings, EnvSettings
+from mirrord_ide.agent.spec import (
+    HOSTNAME_LABEL,
+    AgentRequest,
+    Owner,
+    agent_name,
+    agent_port,
+    build_agent_job,
+    check_dns1123_label,
+    choose_agent_namespace,
+)
+from mirrord_ide.errors import Conflict, Forbidden, MirrordError, NotFound, Timeout
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str | None, int | None], None]
+
+STEP_RESOLVE = "Resolving target"
+STEP_CREATE = "Creating agent"
+STEP_WAIT = "Waiting for agent"
+STEP_CONNECT = "Connecting"
+
+
+def _no_progress(title: str, message: str | None, percentage: int | None) -> None:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchPlan:
+    """What to launch. `target_kind`/`target_name`/`container` are None for targetless."""
+
+    namespace: str
+    agent_namespace: str | None
+    target_kind: str | None
+    target_name: str | None
+    container: str | None
+    target_path: str | None
+    settings: AgentSettings
+    env_settings: EnvSettings
+    session_id: str
+    owner: Owner
+
+
+@dataclass(slots=True)
+class LaunchedAgent:
+    job: str
+    namespace: str
+    pod: str
+    node: str | None
+    port: int
+    target: ResolvedTarget | None
+    forwarder: PortForwarder
+    remote_env: RemoteEnv = field(default_factory=RemoteEnv)
+    agent_version: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class LiveAgents:
+    """Agent Jobs that may exist: from just before their POST until their
+    deletion succeeded. What a process exit must still delete."""
+
+    def __init__(self) -> None:
+        self._jobs: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def add(self, namespace: str, name: str) -> None:
+        with self._lock:
+            self._jobs.add((namespace, name))
+
+    def discard(self, namespace: str, name: str) -> None:
+        with self._lock:
+            self._jobs.discard((namespace, name))
+
+    def snapshot(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return sorted(self._jobs)
+
+
+class Launcher:
+    def __init__(
+        self,
+        kube: AgentKube,
+        rng: random.Random | None = None,
+        live: LiveAgents | None = None,
+    ) -> None:
+        self.kube = kube
+        self._rng = rng or random.SystemRandom()
+        self.live = live or LiveAgents()
+
+    # -- target ----------------------------------------------------------------
+
+    async def resolve_target(self, plan: LaunchPlan) -> ResolvedTarget:
+        kind, name, ns = plan.target_kind, plan.target_name or "", plan.namespace
+        path = plan.target_path or f"{kind}/{name}"
+        check_dns1123_label(ns, "namespace")
+        if kind == "pod":
+            pod = await self._get_target(namespaced(ns, "pods", name), "pod", name, ns)
+            return resolve_pod(pod, plan.container, path=path)
+        if kind in WORKLOAD_PATHS:
+            group, resource = WORKLOAD_PATHS[kind]
+            workload = await self._get_target(namespaced(ns, resource, name, group), kind, name, ns)
+            selector = label_selector_string(selector_of(workload, kind))
+            pods, _ = await self.kube.list_items(namespaced(ns, "pods"), selector)
+            return resolve_workload(kind, name, ns, pods, plan.container, path=path)
+        raise Conflict(
+            f"target type `{kind}` requires the mirrord operator",
+            hint="without the operator, target a pod, deployment, rollout or statefulset",
+        )
+
+    async def _get_target(self, path: str, kind: str, name: str, ns: str) -> dict[str, Any]:
+        try:
+            return await self.kube.get(path)
+        except NotFound:
+            pass
+        # Tell a missing namespace apart from a missing object.
+        if await self.kube.get_optional(f"/api/v1/namespaces/{ns}") is None:
+            raise NotFound(
+                f"namespace `{ns}` not found",
+                hint="check `kubectl get namespaces` or the namespace the target is looked up in",
+            ) from None
+        raise NotFound(
+            f"{kind} `{name}` not found in namespace `{ns}`",
+            hint=f"list what exists with `kubectl get {kind}s -n {ns}` or pick another target",
+        ) from None
+
+    async def _node_hostname(self, node: str) -> str | None:
+        """The node's `kubernetes.io/hostname` label (None when unreadable)."""
+        try:
+            obj = await self.kube.get(f"/api/v1/nodes/{node}")
+        except (NotFound, Forbidden):
+            return None
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        value = labels.get(HOSTNAME_LABEL)
+        return str(value) if value else None
+
+    async def _fetch(self, namespace: str, kind: str, name: str) -> Mapping[str, Any] | None:
+        try:
+            return await self.kube.get(namespaced(namespace, kind, name))
+        except (NotFound, Forbidden):
+            return None
+
+    # -- launch ----------------------------------------------------------------
+
+    async def launch(self, plan: LaunchPlan, progress: Progress = _no_progress) -> LaunchedAgent:
+        settings = plan.settings
+        name = agent_name(self._rng)
+        port = agent_port(self._rng)
+        created: asyncio.Future[Any] | None = None
+        namespace = ""
+        env_task: asyncio.Task[RemoteEnv] | None = None
+        forwarder: PortForwarder | None = None
+        try:
+            progress(STEP_RESOLVE, plan.target_path or "targetless", 5)
+            target = await self.resolve_target(plan) if plan.target_kind else None
+            namespace = choose_agent_namespace(
+                requested=plan.agent_namespace,
+                target_namespace=plan.namespace,
+                targetless=target is None,
+            )
+            hostname: str | None = None
+            if target is not None:
+                env_task = asyncio.ensure_future(
+                    fetch_remote_env(
+                        lambda kind, n: self._fetch(target.namespace, kind, n),
+                        target.pod_object,
+                        target.container,
+                        plan.env_settings,
+                    )
+                )
+                hostname = await self._node_hostname(target.node)
+
+            progress(STEP_CREATE, f"{namespace}/{name}", 25)
+            manifest = build_agent_job(
+                AgentRequest(
+                    name=name,
+                    namespace=namespace,
+                    port=port,
+                    session_id=plan.session_id,
+                    owner=plan.owner,
+                    target=target,
+                    node_hostname=hostname,
+                ),
+                settings,
+                self._rng,
+            )
+            # Not cancelled with the launch: cleanup waits for it so a Job whose
+            # POST was in flight is still deleted.
+            self.live.add(namespace, name)
+            created = asyncio.ensure_future(
+                self.kube.create(
+                    namespaced(namespace, "jobs", group="batch/v1"),
+                    manifest,
+                    f"creating agent Job `{name}` in namespace `{namespace}`",
+                )
+            )
+            await asyncio.shield(created)
+
+            progress(STEP_WAIT, f"pod of Job {name}", 50)
+            pod, version = await self._wait_ready(namespace, name, settings)
+
+            progress(STEP_CONNECT, f"port-forward to {pod}:{port}", 85)
+            forwarder = PortForwarder(self.kube.open_portforward, namespace, pod, port)
+            await forwarder.start()
+            remote_env = await env_task if env_task is not None else RemoteEnv()
+            warnings = list(remote_env.warnings)
+            if version and version != AGENT_VERSION:
+                warnings.append(
+                    f"Agent version {version} does not match the local mirrord version "
+                    f"{AGENT_VERSION}. This may lead to unexpected errors."
+                )
+            progress(STEP_CONNECT, f"agent ready at {forwarder.local_address}", 100)
+            return LaunchedAgent(
+                job=name,
+                namespace=namespace,
+                pod=pod,
+                node=target.node if target is not None else None,
+                port=port,
+                target=target,
+                forwarder=forwarder,
+                remote_env=remote_env,
+                agent_version=version,
+                warnings=warnings,
+            )
+        except BaseException:
+            if env_task is not None:
+                env_task.cancel()
+            cleanup = asyncio.ensure_future(self._undo(created, namespace, name, forwarder))
+            with contextlib.suppress(Exception):
+                await asyncio.shield(cleanup)
+            raise
+
+    async def _undo(
+        self,
+        created: asyncio.Future[Any] | None,
+        namespace: str,
+        name: str,
+        forwarder: PortForwarder | None,
+    ) -> None:
+        if forwarder is not None:
+            await forwarder.close()
+        if created is None:
+            return
+        # Whatever the POST's outcome, delete: a timed-out POST may still have landed.
+        with contextlib.suppress(BaseException):
+            await created
+        await self.delete_job(namespace, name)
+
+    async def delete_job(self, namespace: str, name: str) -> bool:
+        """Delete an agent Job and (by propagation) its pod; False if it was gone."""
+        try:
+            existed = await self.kube.delete(
+                namespaced(namespace, "jobs", name, group="batch/v1"),
+                f"deleting agent Job `{name}`",
+                propagation="Background",
+            )
+        except MirrordError as error:
+            log.warning("could not delete agent Job %s/%s: %s", namespace, name, error)
+            return False
+        self.live.discard(namespace, name)
+        return existed
+
+    # -- waiting ---------------------------------------------------------------
+
+    async def _wait_ready(
+        self, namespace: str, job: str, settings: AgentSettings
+    ) -> tuple[str, str | None]:
+        """Watch the Job's pod until it is ready; returns (pod name, agent version)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.startup_timeout
+        last = "no pod created yet"
+        selector = f"job-name={job}"
+        pods_path = namespaced(namespace, "pods")
+        pod_name: str | None = None
+        try:
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    items, rv = await self.kube.list_items(pods_path, selector)
+                    verdict: readiness.Verdict | None = None
+                    for item in items:
+                        pod_name = (item.get("metadata") or {}).get("name")
+                        verdict = readiness.assess(item, job, image=settings.image)
+                        last = verdict.state
+                    if verdict is not None and (verdict.ready or verdict.error):
+                        if verdict.error:
+                            raise verdict.error
+                        break
+                    remaining = max(1, int(deadline - loop.time()) + 1)
+                    ready = False
+                    async for event in self.kube.watch(pods_path, rv, selector, remaining):
+                        kind = event.get("type")
+                        obj = event.get("object") or {}
+                        if kind == "ERROR":
+                            break  # e.g. 410 Gone: list again
+                        if kind not in ("ADDED", "MODIFIED", "DELETED"):
+                            continue
+                        pod_name = (obj.get("metadata") or {}).get("name")
+                        verdict = readiness.assess(
+                            obj, job, image=settings.image, deleted=kind == "DELETED"
+                        )
+                        last = verdict.state
+                        if verdict.error:
+                            raise verdict.error
+                        if verdict.ready:
+                            ready = True
+                            break
+                    if ready:
+                        break
+                assert pod_name is not None
+                version = await self._ready_line(namespace, pod_name, job)
+                return pod_name, version
+        except TimeoutError:
+            what = f"pod `{pod_name}`" if pod_name else f"the pod of Job `{job}`"
+            raise Timeout(
+                f"Timeout waiting for agent to be ready after {settings.startup_timeout:g}s: "
+                f"{what} is {last}",
+                hint=f"raise `agent.startup_timeout` or check `kubectl describe pod -n {namespace} "
+                f"-l job-name={job}`",
+            ) from None
+
+    async def _ready_line(self, namespace: str, pod: str, container: str) -> str | None:
+        """Follow the agent's log to its `agent ready` line; a cluster that
+        does not serve logs (forbidden, missing) is taken as ready."""
+        try:
+            async for line in self.kube.follow_log(namespace, pod, container):
+                found, version = readiness.agent_version(line)
+                if found:
+                    return version
+        except Timeout:
+            raise
+        except MirrordError as error:
+            log.info("agent log unavailable (%s); going by pod readiness", error.kind)
+        return None

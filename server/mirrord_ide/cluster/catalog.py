@@ -1,0 +1,355 @@
+"""A watch-backed cache of targetable objects, per namespace (or cluster-wide) and kind.
+
+The first request for a (namespace, kind) lists it; a background thread then
+watches from the list's resourceVersion and applies every change, so the next
+picker open is answered from memory and shows pods that came and went. A watch
+that ends is resumed from the last resourceVersion seen (bookmarks keep it
+fresh); `410 Gone` means that version is too old, so the kind is listed again.
+Errors back off (bounded). While a watch is broken, requests list afresh
+instead of trusting a possibly stale cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrord_ide.cluster.client import ClusterClient, map_api_error
+from mirrord_ide.cluster.records import PodRecord, WorkloadRecord, decode_pod, decode_workload
+from mirrord_ide.errors import Forbidden, MirrordError, NotFound
+
+log = logging.getLogger(__name__)
+
+# Our agents and the operator's objects are never targets: filter them server-side.
+LABEL_SELECTOR = "app!=mirrord,!operator.metalbear.co/owner"
+WATCH_SECONDS = 240
+MAX_BACKOFF = 30.0
+DENIED_TTL = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    kind: str  # the target kind: pod, deployment, ...
+    plural: str
+    collection: str  # cluster-wide collection path, e.g. /apis/apps/v1/deployments
+    decode: Callable[[Any], Any]
+    optional: bool = False  # a CRD that may be missing: 404 means "none"
+
+    def path(self, namespace: str | None) -> str:
+        if namespace is None:
+            return self.collection
+        prefix, _, resource = self.collection.rpartition("/")
+        return f"{prefix}/namespaces/{namespace}/{resource}"
+
+
+def _workload(kind: str) -> Callable[[Any], WorkloadRecord | None]:
+    def decode(raw: Any) -> WorkloadRecord | None:
+        return decode_workload(kind, raw)
+
+    return decode
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec("deployment", "deployments", "/apis/apps/v1/deployments", _workload("deployment")),
+    KindSpec(
+        "rollout",
+        "rollouts",
+        "/apis/argoproj.io/v1alpha1/rollouts",
+        _workload("rollout"),
+        optional=True,
+    ),
+    KindSpec("statefulset", "statefulsets", "/apis/apps/v1/statefulsets", _workload("statefulset")),
+    KindSpec("cronjob", "cronjobs", "/apis/batch/v1/cronjobs", _workload("cronjob")),
+    KindSpec("job", "jobs", "/apis/batch/v1/jobs", _workload("job")),
+    KindSpec("pod", "pods", "/api/v1/pods", decode_pod),
+)
+
+
+def _key(record: Any) -> tuple[str, str]:
+    return (record.namespace, record.name)
+
+
+class KindCache:
+    """The objects of one kind in one namespace (None: all namespaces)."""
+
+    def __init__(self, client: ClusterClient, spec: KindSpec, namespace: str | None) -> None:
+        self.client = client
+        self.spec = spec
+        self.namespace = namespace
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], Any] = {}
+        self._values: list[Any] | None = None  # memoized snapshot, reset on change
+        self.generation = 0
+        self.resource_version = ""
+        self.synced = False
+        self.watch_healthy = False
+        self.last_error: MirrordError | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stream: Any = None
+        self._list_task: asyncio.Task[None] | None = None
+        # RBAC answers are remembered briefly so warm requests skip a known 403.
+        self._denied: Forbidden | None = None
+        self._denied_until = 0.0
+
+    # -- reading ----------------------------------------------------------------------
+
+    def items(self) -> list[Any]:
+        with self._lock:
+            if self._values is None:
+                self._values = list(self._items.values())
+            return self._values
+
+    @property
+    def fresh(self) -> bool:
+        return self.synced and self.watch_healthy
+
+    # -- listing ----------------------------------------------------------------------
+
+    async def ensure(self, timeout: float) -> None:
+        """Make the cache current: list if it was never listed or its watch is broken."""
+        if self.fresh:
+            return
+        if self._denied is not None and time.monotonic() < self._denied_until:
+            raise self._denied
+        if self._list_task is None or self._list_task.done():
+            self._list_task = asyncio.ensure_future(self._list(timeout))
+        # Shield: one caller giving up must not cancel the list others wait for.
+        await asyncio.wait_for(asyncio.shield(self._list_task), timeout)
+
+    async def _list(self, timeout: float) -> None:
+        try:
+            result = await self.client.list_raw(
+                self.spec.path(self.namespace),
+                LABEL_SELECTOR,
+                timeout=timeout,
+                transform=self.spec.decode,
+            )
+        except Forbidden as error:
+            self._denied, self._denied_until = error, time.monotonic() + DENIED_TTL
+            raise
+        except NotFound:
+            if not self.spec.optional:
+                raise
+            self._replace([], "")  # no such CRD: nothing to list, nothing to watch
+            return
+        self._replace(result.items, result.resource_version)
+        self._start_watch()
+
+    def _replace(self, records: list[Any], resource_version: str) -> None:
+        with self._lock:
+            self._items = {_key(r): r for r in records}
+            self._values = None
+            self.generation += 1
+            self.resource_version = resource_version
+            self.synced = True
+            self.last_error = None
+            self._denied = None
+
+    # -- watching ---------------------------------------------------------------------
+
+    def _start_watch(self) -> None:
+        if self._stop.is_set() or not self.resource_version:
+            return
+        self.watch_healthy = True
+        if self._thread is not None and self._thread.is_alive():
+            return
+        name = f"watch-{self.spec.plural}-{self.namespace or '*'}"
+        self._thread = threading.Thread(target=self._watch_loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _apply(self, event: dict[str, Any]) -> bool:
+        """Apply one watch event; False when the watch must re-list (410 Gone)."""
+        etype = event.get("type")
+        obj = event.get("object")
+        if not isinstance(obj, dict):
+            return True
+        meta: dict[str, Any] = obj.get("metadata") or {}
+        if not isinstance(meta, dict):
+            meta = {}
+        rv = str(meta.get("resourceVersion") or "")
+        if etype == "ERROR":
+            if obj.get("code") == 410:
+                return False
+            raise RuntimeError(f"watch error {obj.get('code')}: {obj.get('message')}")
+        if etype == "BOOKMARK":
+            if rv:
+                self.resource_version = rv
+            return True
+        labels: dict[str, Any] = meta.get("labels") or {}
+        if not isinstance(labels, dict):
+            labels = {}
+        own = labels.get("app") == "mirrord" or "operator.metalbear.co/owner" in labels
+        record = self.spec.decode(obj)
+        with self._lock:
+            if record is not None:
+                if etype == "DELETED" or own:
+                    self._items.pop(_key(record), None)
+                else:
+                    self._items[_key(record)] = record
+                self._values = None
+                self.generation += 1
+            if rv:
+                self.resource_version = rv
+        return True
+
+    def _relist_blocking(self) -> None:
+        result = self.client.list_raw_sync(
+            self.spec.path(self.namespace),
+            LABEL_SELECTOR,
+            None,
+            time.monotonic() + 60.0,
+            self.spec.decode,
+        )
+        self._replace(result.items, result.resource_version)
+
+    def _watch_loop(self) -> None:
+        from kubernetes.client.exceptions import ApiException
+
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                stream = self.client.open_watch(
+                    self.spec.path(self.namespace),
+                    self.resource_version,
+                    label_selector=LABEL_SELECTOR,
+                    timeout_seconds=WATCH_SECONDS,
+                )
+                self._stream = stream
+                if self._stop.is_set():
+                    stream.close()
+                    return
+                self.watch_healthy = True
+                gone = False
+                for event in stream:
+                    if not self._apply(event):
+                        gone = True
+                        break
+                    backoff = 0.5
+                stream.close()
+                if gone:
+                    self._relist_blocking()
+            except ApiException as error:
+                if self._stop.is_set():
+                    return
+                if error.status == 410:
+                    try:
+                        self._relist_blocking()
+                        continue
+                    except Exception as relist_error:  # noqa: BLE001
+                        self._note_error(relist_error)
+                else:
+                    self._note_error(error)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception as error:  # noqa: BLE001 - a watch must never die silently
+                if self._stop.is_set():
+                    return
+                self._note_error(error)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _note_error(self, error: BaseException) -> None:
+        self.watch_healthy = False
+        self.last_error = map_api_error(error, f"watch {self.spec.plural}")
+        log.debug("watch %s/%s failed: %s", self.namespace, self.spec.plural, self.last_error)
+
+    def stop(self, join_timeout: float = 2.0) -> None:
+        self._stop.set()
+        self.watch_healthy = False
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(join_timeout)
+        if self._list_task is not None and not self._list_task.done():
+            self._list_task.cancel()
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything cached for one namespace (or all), with what could not be read."""
+
+    namespace: str | None
+    pods: list[PodRecord] = field(default_factory=list)
+    workloads: list[WorkloadRecord] = field(default_factory=list)
+    hidden: dict[str, str] = field(default_factory=dict)  # kind -> why it is missing
+    generations: tuple[int, ...] = ()
+
+
+class Catalog:
+    """All kind caches of one cluster connection; evicts the least recently used namespaces."""
+
+    def __init__(
+        self, client: ClusterClient, *, kinds: tuple[KindSpec, ...] = KINDS, max_scopes: int = 16
+    ):
+        self.client = client
+        self.kinds = kinds
+        self.max_scopes = max_scopes
+        self._scopes: OrderedDict[str | None, dict[str, KindCache]] = OrderedDict()
+        self._closed = False
+
+    def _scope(self, namespace: str | None) -> dict[str, KindCache]:
+        scope = self._scopes.get(namespace)
+        if scope is None:
+            scope = {spec.kind: KindCache(self.client, spec, namespace) for spec in self.kinds}
+            self._scopes[namespace] = scope
+            while len(self._scopes) > self.max_scopes:
+                _, evicted = self._scopes.popitem(last=False)
+                for cache in evicted.values():
+                    cache.stop(join_timeout=0)
+        else:
+            self._scopes.move_to_end(namespace)
+        return scope
+
+    async def snapshot(self, namespace: str | None, *, timeout: float) -> Snapshot:
+        """The namespace's objects (None: all namespaces). Kinds the user may not
+        read are left out and named in `hidden`; if no kind can be read (or the
+        cluster cannot be reached) the error is raised."""
+        if self._closed:
+            raise MirrordError("the cluster connection is closed", kind="unreachable")
+        scope = self._scope(namespace)
+        caches = list(scope.values())
+        results = await asyncio.gather(*(c.ensure(timeout) for c in caches), return_exceptions=True)
+        snap = Snapshot(namespace=namespace)
+        errors: list[MirrordError] = []
+        for cache, result in zip(caches, results, strict=True):
+            if isinstance(result, BaseException):
+                if isinstance(result, asyncio.CancelledError):
+                    raise result
+                error = map_api_error(result, f"list {cache.spec.plural}")
+                if isinstance(error, Forbidden):
+                    snap.hidden[cache.spec.kind] = error.message
+                    continue
+                errors.append(error)
+                continue
+            if cache.spec.kind == "pod":
+                snap.pods = cache.items()
+            else:
+                snap.workloads.extend(cache.items())
+        if errors:
+            # Pods first: their error is the one that says most about the namespace.
+            raise errors[0]
+        if all(c.spec.kind in snap.hidden for c in caches if not c.spec.optional):
+            raise Forbidden(snap.hidden.get("pod") or next(iter(snap.hidden.values())))
+        snap.generations = tuple(c.generation for c in caches)
+        return snap
+
+    def close(self) -> None:
+        self._closed = True
+        scopes = list(self._scopes.values())
+        self._scopes.clear()
+        for scope in scopes:
+            for cache in scope.values():
+                cache.stop(join_timeout=0)
+        for scope in scopes:
+            for cache in scope.values():
+                if cache._thread is not None:
+                    cache._thread.join(2.0)

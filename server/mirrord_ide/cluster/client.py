@@ -1,0 +1,398 @@
+"""The one place that talks to the Kubernetes API.
+
+The official client is blocking, so every call runs on a small thread pool
+with a deadline; the event loop never waits on the network. Lists and gets
+bypass the client's typed models (slow on big namespaces): responses are read
+raw and parsed with orjson, page by page, so callers can shrink each page into
+slim records before the next one arrives. Every failure leaves this module as
+a `MirrordError` with the contract's kind; no message carries a credential.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import orjson
+
+from mirrord_ide.cluster.kubeconfig import KubeSettings, KubeTarget, load_kube_target
+from mirrord_ide.errors import (
+    ClusterUnreachable,
+    Forbidden,
+    MirrordError,
+    NotFound,
+    Timeout,
+    Unauthorized,
+)
+
+T = TypeVar("T")
+PAGE_SIZE = 500
+UNREACHABLE_HINT = "check that the cluster is up and KUBECONFIG/context point at it"
+UNAUTHORIZED_HINT = "credentials expired or rejected: refresh them (e.g. re-run your cloud login)"
+
+
+def _status_message(body: Any) -> str | None:
+    """The `message` of a Kubernetes `Status` body, if the body is one."""
+    if not body:
+        return None
+    try:
+        data = orjson.loads(body)
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return None
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    from urllib3.exceptions import ReadTimeoutError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, TimeoutError | socket.timeout | ReadTimeoutError | Urllib3Timeout):
+            # A connect timeout is an unreachable cluster, not a slow one.
+            from urllib3.exceptions import ConnectTimeoutError
+
+            return not isinstance(cur, ConnectTimeoutError)
+        reason = getattr(cur, "reason", None)
+        cur = reason if isinstance(reason, BaseException) else cur.__cause__ or cur.__context__
+    return False
+
+
+def map_api_error(exc: BaseException, what: str) -> MirrordError:
+    """Turn anything the client raised while doing `what` into a domain error."""
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    from urllib3.exceptions import HTTPError, SSLError
+
+    if isinstance(exc, MirrordError):
+        return exc
+    if isinstance(exc, ApiException):
+        status = int(exc.status or 0)
+        detail = _status_message(exc.body)
+        if status == 401:
+            return Unauthorized(
+                f"{what}: the cluster rejected the credentials", hint=UNAUTHORIZED_HINT
+            )
+        if status == 403:
+            return Forbidden(
+                detail or f"{what}: forbidden", hint="ask for RBAC access or pick another namespace"
+            )
+        if status == 404:
+            return NotFound(detail or f"{what}: not found")
+        if status == 409:
+            return MirrordError(detail or f"{what}: conflict", kind="conflict")
+        if status in (408, 504) or (status == 500 and detail and "timeout" in detail.lower()):
+            return Timeout(f"{what}: the API server timed out", hint=UNREACHABLE_HINT)
+        if status == 0:
+            return ClusterUnreachable(
+                f"{what}: {exc.reason or 'no response'}", hint=UNREACHABLE_HINT
+            )
+        return ClusterUnreachable(
+            f"{what}: the API server answered {status} {detail or exc.reason or ''}".rstrip(),
+            hint="the cluster is having trouble; try again shortly",
+        )
+    if isinstance(exc, asyncio.TimeoutError) or _is_timeout(exc):
+        return Timeout(f"{what}: no answer from the cluster in time", hint=UNREACHABLE_HINT)
+    if isinstance(exc, SSLError | ssl.SSLError):
+        return ClusterUnreachable(
+            f"{what}: TLS handshake with the API server failed",
+            hint="check the cluster's certificate-authority in the kubeconfig",
+        )
+    if isinstance(exc, HTTPError | ConnectionError | OSError):
+        return ClusterUnreachable(f"{what}: cannot connect to the cluster", hint=UNREACHABLE_HINT)
+    if isinstance(exc, ConfigException):
+        return MirrordError(f"{what}: {exc}", kind="invalid-config")
+    return ClusterUnreachable(f"{what}: {type(exc).__name__}", hint=UNREACHABLE_HINT)
+
+
+@dataclass(slots=True)
+class RawList:
+    """A complete (all pages) list: items (raw dicts, or whatever the page
+    transform made of them) and the resourceVersion to watch from."""
+
+    items: list[Any] = field(default_factory=list)
+    resource_version: str = ""
+
+
+def _query(params: dict[str, Any] | None) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out.append((key, str(value)))
+    return out
+
+
+class WatchStream:
+    """A blocking stream of watch events (parsed dicts). `close()` may be
+    called from another thread to stop a read in progress."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self._closed = False
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        buffer = b""
+        try:
+            for chunk in self._response.stream(amt=None, decode_content=False):
+                if self._closed:
+                    return
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        event = orjson.loads(line)
+                        if isinstance(event, dict):
+                            yield event
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._response.shutdown()
+        except Exception:  # noqa: BLE001 - best effort: the socket may already be gone
+            pass
+        try:
+            self._response.release_conn()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class ClusterClient:
+    """One API connection (per kubeconfig + context) and its worker pool."""
+
+    def __init__(self, target: KubeTarget, *, max_workers: int = 8) -> None:
+        self._target = target
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="k8s")
+        self._closed = threading.Event()
+
+    @classmethod
+    def from_settings(cls, settings: KubeSettings) -> ClusterClient:
+        """Blocking: reads the kubeconfig (and may run an exec plugin)."""
+        return cls(load_kube_target(settings))
+
+    @classmethod
+    async def connect(cls, settings: KubeSettings, *, timeout: float = 15.0) -> ClusterClient:
+        try:
+            target = await asyncio.wait_for(asyncio.to_thread(load_kube_target, settings), timeout)
+        except TimeoutError:
+            raise Timeout(
+                "loading the kubeconfig took too long (a slow credential plugin?)",
+                hint="run `kubectl get ns` in a terminal to check the credentials",
+            ) from None
+        return cls(target)
+
+    @property
+    def namespace(self) -> str:
+        return self._target.namespace
+
+    @property
+    def context(self) -> str:
+        return self._target.context
+
+    @property
+    def server(self) -> str:
+        return self._target.server
+
+    @property
+    def api_client(self) -> Any:
+        return self._target.api_client
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    async def call(self, fn: Callable[..., T], *args: Any, timeout: float, **kwargs: Any) -> T:
+        """Run a blocking client call off the event loop, bounded by `timeout` seconds."""
+        if self._closed.is_set():
+            raise ClusterUnreachable("the cluster connection is closed")
+        loop = asyncio.get_running_loop()
+        what = getattr(fn, "__name__", "cluster call").replace("_", " ")
+        try:
+            future = loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise Timeout(
+                f"{what}: no answer from the cluster within {timeout:g}s", hint=UNREACHABLE_HINT
+            ) from None
+        except MirrordError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to the contract's kinds
+            raise map_api_error(exc, what) from None
+
+    # -- raw HTTP (blocking; run through `call`) ---------------------------------
+
+    def request_sync(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None = None,
+        *,
+        timeout: float | tuple[float, float] | None,
+        stream: bool = False,
+    ) -> Any:
+        """Send one request; return the urllib3 response (body unread if `stream`).
+        Non-2xx answers raise the client's ApiException."""
+        from kubernetes.client.exceptions import ApiException
+
+        api = self.api_client
+        serialized = api.param_serialize(
+            method,
+            path,
+            query_params=_query(query),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(*serialized, _request_timeout=timeout)
+        raw = response.response
+        if not 200 <= response.status <= 299:
+            response.read()
+            raise ApiException(http_resp=response)
+        if not stream:
+            response.read()
+        return raw
+
+    def get_json_sync(self, path: str, query: dict[str, Any] | None, timeout: float) -> Any:
+        raw = self.request_sync("GET", path, query, timeout=timeout)
+        return orjson.loads(raw.data)
+
+    def list_raw_sync(
+        self,
+        path: str,
+        label_selector: str | None,
+        field_selector: str | None,
+        deadline: float,
+        transform: Callable[[dict[str, Any]], Any] | None,
+    ) -> RawList:
+        import time
+
+        result = RawList()
+        token: str | None = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            query = {
+                "limit": PAGE_SIZE,
+                "continue": token,
+                "labelSelector": label_selector,
+                "fieldSelector": field_selector,
+            }
+            page = self.get_json_sync(path, query, remaining)
+            items = page.get("items") or []
+            if transform is None:
+                result.items.extend(items)
+            else:
+                for item in items:
+                    record = transform(item)
+                    if record is not None:
+                        result.items.append(record)
+            meta = page.get("metadata") or {}
+            result.resource_version = str(meta.get("resourceVersion") or result.resource_version)
+            token = meta.get("continue") or None
+            if not token:
+                return result
+
+    async def get_json(
+        self, path: str, query: dict[str, Any] | None = None, *, timeout: float
+    ) -> Any:
+        """GET `path` and return the parsed JSON body."""
+        try:
+            return await self.call(self.get_json_sync, path, query, timeout, timeout=timeout)
+        except MirrordError as error:
+            raise _rename(error, "get_json_sync", f"GET {path}") from None
+
+    async def list_raw(
+        self,
+        path: str,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        *,
+        timeout: float,
+        transform: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> RawList:
+        """List every item under `path`, following `continue` in pages of 500.
+        `transform` (run per item, off the loop) shrinks raw items as they arrive;
+        returning None drops an item."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        try:
+            return await self.call(
+                self.list_raw_sync,
+                path,
+                label_selector,
+                field_selector,
+                deadline,
+                transform,
+                timeout=timeout,
+            )
+        except MirrordError as error:
+            raise _rename(error, "list_raw_sync", f"list {path}") from None
+
+    def open_watch(
+        self,
+        path: str,
+        resource_version: str,
+        *,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        connect_timeout: float = 10.0,
+    ) -> WatchStream:
+        """Blocking: start a watch (with bookmarks) from `resource_version`."""
+        query = {
+            "watch": True,
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": True,
+            "timeoutSeconds": timeout_seconds,
+            "labelSelector": label_selector,
+        }
+        raw = self.request_sync(
+            "GET", path, query, timeout=(connect_timeout, timeout_seconds + 30.0), stream=True
+        )
+        return WatchStream(raw)
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.api_client.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+
+
+def _rename(error: MirrordError, internal: str, what: str) -> MirrordError:
+    """Name the operation by its URL path rather than the internal function."""
+    internal_words = internal.replace("_", " ")
+    if error.message.startswith(internal_words):
+        error.message = what + error.message[len(internal_words) :]
+        error.args = (error.message,)
+    return error
+
+
+def api_path(kind_path: str, namespace: str | None, name: str | None = None) -> str:
+    """`/api/v1/pods` or `/api/v1/namespaces/NS/pods[/NAME]` for a collection path."""
+    prefix, _, resource = kind_path.rpartition("/")
+    out = f"{prefix}/namespaces/{quote(namespace, safe='')}/{resource}" if namespace else kind_path
+    if name:
+        out += "/" + quote(name, safe="")
+    return out

@@ -1,0 +1,274 @@
+"""Target discovery for one kubeconfig + context: namespaces, targets, existence checks.
+
+Owns the cluster connection (made lazily, retried after a failure) and the
+watch-backed catalog. Every method takes a deadline and raises only
+`MirrordError`s. Used by the LSP requests, `mirrord-ide ls` and the live
+config checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import difflib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrord_ide.cluster.catalog import Catalog, Snapshot
+from mirrord_ide.cluster.client import ClusterClient
+from mirrord_ide.cluster.kubeconfig import KubeSettings
+from mirrord_ide.cluster.records import decode_namespace
+from mirrord_ide.cluster.targets import Target, TargetRules, build_targets, sort_key
+from mirrord_ide.errors import Forbidden, MirrordError, NotFound
+
+DEFAULT_TIMEOUT = 10.0
+NAMESPACE_TTL = 10.0
+
+
+@dataclass(slots=True)
+class NamespaceListing:
+    namespaces: list[str]
+    current: str
+    # Set when the user may not list namespaces: only `current` is offered.
+    warning: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"namespaces": self.namespaces, "current": self.current}
+        if self.warning:
+            out["warning"] = self.warning
+        return out
+
+
+@dataclass(slots=True)
+class TargetListing:
+    namespace: str
+    targets: list[Target]
+    hidden: dict[str, str] = field(default_factory=dict)  # kind -> why it is missing
+    warnings: list[str] = field(default_factory=list)
+    all_namespaces: bool = False
+    _json: list[dict[str, Any]] | None = None
+
+    def targets_json(self) -> list[dict[str, Any]]:
+        if self._json is None:
+            self._json = [t.to_json() for t in self.targets]
+        return self._json
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"namespace": self.namespace, "targets": self.targets_json()}
+        warnings = self.warnings + [f"{kind}s hidden: {why}" for kind, why in self.hidden.items()]
+        if warnings:
+            out["warnings"] = warnings
+        if self.hidden:
+            out["hidden"] = sorted(self.hidden)
+        if self.all_namespaces:
+            out["allNamespaces"] = True
+        return out
+
+
+def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    return difflib.get_close_matches(name, candidates, n=n, cutoff=0.5)
+
+
+class ClusterService:
+    """Discovery over one cluster connection; safe to share between requests."""
+
+    def __init__(self, settings: KubeSettings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._client: ClusterClient | None = None
+        self._catalog: Catalog | None = None
+        self._connecting: asyncio.Task[ClusterClient] | None = None
+        self._namespaces: tuple[float, NamespaceListing] | None = None
+        self._known: dict[str, bool] = {}  # namespace -> exists (checked once per namespace)
+        self._memo: dict[Any, TargetListing] = {}
+        self._closed = False
+
+    # -- connection ---------------------------------------------------------------------
+
+    async def client(self, timeout: float | None = None) -> ClusterClient:
+        if self._closed:
+            raise MirrordError("the cluster service is shut down", kind="unreachable")
+        if self._client is not None:
+            return self._client
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.ensure_future(
+                ClusterClient.connect(self.settings, timeout=timeout or self.timeout)
+            )
+        try:
+            client = await asyncio.wait_for(
+                asyncio.shield(self._connecting), timeout or self.timeout
+            )
+        except TimeoutError:
+            raise MirrordError("loading the kubeconfig timed out", kind="timeout") from None
+        finally:
+            # A failed attempt is forgotten so the next request tries again.
+            if self._connecting.done() and self._connecting.exception() is not None:
+                self._connecting = None
+        if self._closed:
+            client.close()
+            raise MirrordError("the cluster service is shut down", kind="unreachable")
+        if self._client is None:
+            self._client = client
+            self._catalog = Catalog(client)
+        return self._client
+
+    async def catalog(self, timeout: float | None = None) -> Catalog:
+        await self.client(timeout)
+        assert self._catalog is not None
+        return self._catalog
+
+    async def current_namespace(self, timeout: float | None = None) -> str:
+        return (await self.client(timeout)).namespace
+
+    # -- namespaces ---------------------------------------------------------------------
+
+    async def list_namespaces(self, timeout: float | None = None) -> NamespaceListing:
+        """Every namespace the user may list; when listing is forbidden, only the current one."""
+        timeout = timeout or self.timeout
+        client = await self.client(timeout)
+        cached = self._namespaces
+        if cached is not None and time.monotonic() - cached[0] < NAMESPACE_TTL:
+            return cached[1]
+        try:
+            raw = await client.list_raw(
+                "/api/v1/namespaces", timeout=timeout, transform=decode_namespace
+            )
+            names = sorted(ns.name for ns in raw.items)
+            if client.namespace not in names:
+                names.append(client.namespace)
+                names.sort()
+            listing = NamespaceListing(names, client.namespace)
+            self._known.update(dict.fromkeys(names, True))
+        except Forbidden as error:
+            listing = NamespaceListing(
+                [client.namespace],
+                client.namespace,
+                warning=f"cannot list namespaces, showing only the current one ({error.message})",
+            )
+        self._namespaces = (time.monotonic(), listing)
+        return listing
+
+    async def namespace_exists(self, namespace: str, timeout: float | None = None) -> bool | None:
+        """True/False, or None when the user may not tell (get on namespaces forbidden)."""
+        if namespace in self._known:
+            return self._known[namespace]
+        client = await self.client(timeout)
+        try:
+            await client.get_json(
+                f"/api/v1/namespaces/{namespace}", timeout=timeout or self.timeout
+            )
+            exists: bool | None = True
+        except NotFound:
+            exists = False
+        except Forbidden:
+            return None
+        self._known[namespace] = bool(exists)
+        return exists
+
+    async def _require_namespace(self, namespace: str, timeout: float) -> None:
+        if await self.namespace_exists(namespace, timeout) is False:
+            self._known.pop(namespace, None)  # it may be created later
+            names = self._namespaces[1].namespaces if self._namespaces else []
+            near = closest(namespace, names)
+            hint = f"did you mean {', '.join(near)}?" if near else "check `kubectl get namespaces`"
+            raise NotFound(f'namespace "{namespace}" not found', hint=hint)
+
+    # -- targets ------------------------------------------------------------------------
+
+    async def snapshot(self, namespace: str, timeout: float | None = None) -> Snapshot:
+        timeout = timeout or self.timeout
+        catalog = await self.catalog(timeout)
+        check = asyncio.ensure_future(self._require_namespace(namespace, timeout))
+        try:
+            snap = await catalog.snapshot(namespace, timeout=timeout)
+        except MirrordError:
+            # An unknown namespace explains a failed list best.
+            await check
+            raise
+        await check
+        return snap
+
+    async def list_targets(
+        self,
+        namespace: str | None = None,
+        *,
+        all_namespaces: bool = False,
+        rules: TargetRules | None = None,
+        timeout: float | None = None,
+    ) -> TargetListing:
+        timeout = timeout or self.timeout
+        rules = rules or TargetRules.none()
+        client = await self.client(timeout)
+        ns = namespace or client.namespace
+        if all_namespaces:
+            return await self._list_all(ns, rules, timeout)
+        snap = await self.snapshot(ns, timeout)
+        return self._listing(ns, [snap], rules, all_namespaces=False)
+
+    async def _list_all(self, current: str, rules: TargetRules, timeout: float) -> TargetListing:
+        deadline = time.monotonic() + timeout
+        catalog = await self.catalog(timeout)
+        try:
+            snap = await catalog.snapshot(None, timeout=timeout)
+            return self._listing(current, [snap], rules, all_namespaces=True)
+        except Forbidden:
+            pass  # no cluster-wide read: go namespace by namespace
+        left = max(deadline - time.monotonic(), 0.1)
+        listing = await self.list_namespaces(left)
+        left = max(deadline - time.monotonic(), 0.1)
+        results = await asyncio.gather(
+            *(catalog.snapshot(ns, timeout=left) for ns in listing.namespaces),
+            return_exceptions=True,
+        )
+        snaps: list[Snapshot] = []
+        skipped: list[str] = []
+        for ns, result in zip(listing.namespaces, results, strict=True):
+            if isinstance(result, Forbidden):
+                skipped.append(ns)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                snaps.append(result)
+        memo = self._listing(current, snaps, rules, all_namespaces=True)
+        out = dataclasses.replace(memo, warnings=list(memo.warnings))
+        if listing.warning:
+            out.warnings.append(listing.warning)
+        if skipped:
+            out.warnings.append(f"not allowed to list targets in: {', '.join(skipped)}")
+        return out
+
+    def _listing(
+        self, namespace: str, snaps: list[Snapshot], rules: TargetRules, *, all_namespaces: bool
+    ) -> TargetListing:
+        key = (
+            namespace,
+            all_namespaces,
+            tuple((s.namespace, s.generations) for s in snaps),
+            tuple(sorted(rules.excluded.items())),
+            rules.copy_target,
+        )
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        targets: list[Target] = []
+        hidden: dict[str, str] = {}
+        for snap in snaps:
+            targets.extend(build_targets(snap.pods, snap.workloads, rules))
+            hidden.update(snap.hidden)
+        if len(snaps) > 1:
+            targets.sort(key=sort_key)
+        listing = TargetListing(namespace, targets, hidden, all_namespaces=all_namespaces)
+        if len(self._memo) > 32:
+            self._memo.clear()
+        self._memo[key] = listing
+        return listing
+
+    def close(self) -> None:
+        self._closed = True
+        if self._catalog is not None:
+            self._catalog.close()
+        if self._client is not None:
+            self._client.close()
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()

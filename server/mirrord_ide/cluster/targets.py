@@ -1,0 +1,244 @@
+"""Which pods and workloads can be targeted, and why not (pure).
+
+Follows what `mirrord ls` lists (one entry per non-sidecar container, our own
+agents hidden, `/container/<c>` only when there is a choice) but also keeps
+what `ls` drops, marked `available: false` with a reason, so the picker can
+show why a pod cannot be picked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mirrord_ide.cluster.records import PodRecord, WorkloadRecord
+
+# Containers injected by meshes and agents; mirrord never targets them.
+SIDECARS = frozenset(
+    {
+        "istio-proxy",
+        "istio-init",
+        "linkerd-proxy",
+        "linkerd-init",
+        "kuma-sidecar",
+        "kuma-init",
+        "vault-agent",
+        "vault-agent-init",
+        "queue-proxy",
+        "traffic-agent",
+    }
+)
+KIND_ORDER = ("deployment", "rollout", "statefulset", "cronjob", "job", "pod")
+KIND_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
+OPERATOR_ONLY = frozenset({"job", "cronjob", "statefulset", "service", "replicaset"})
+# What mirrord accepts with `feature.copy_target` (its `compatible_target_types`).
+COPY_TARGET_KINDS = frozenset({"deployment", "statefulset", "replicaset", "job", "cronjob", "pod"})
+
+
+@dataclass(slots=True, frozen=True)
+class Target:
+    path: str
+    kind: str
+    name: str
+    namespace: str
+    container: str | None
+    available: bool
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "container": self.container,
+            "available": self.available,
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(slots=True, frozen=True)
+class TargetRules:
+    """Kinds the config rules out, each with the reason shown to the user."""
+
+    excluded: Mapping[str, str]
+    targetless_reason: str | None = None
+    copy_target: bool = False
+
+    @staticmethod
+    def none() -> TargetRules:
+        return TargetRules(excluded={})
+
+    @staticmethod
+    def from_config(config: Any) -> TargetRules:
+        """Rules from a mirrord config: a raw dict (as parsed) or a model object."""
+        copy = _get(_get(config, "feature"), "copy_target")
+        copy_on = bool(copy) if isinstance(copy, bool) else copy is not None and copy is not False
+        if copy_on and not isinstance(copy, bool):
+            enabled = _get(copy, "enabled")
+            copy_on = enabled is not False
+        scale_down = copy_on and _get(copy, "scale_down") is True
+        operator = _get(config, "operator")
+        excluded: dict[str, str] = {}
+        targetless_reason = None
+        if copy_on:
+            why = "not compatible with feature.copy_target"
+            for kind in KIND_ORDER:
+                if kind not in COPY_TARGET_KINDS:
+                    excluded[kind] = why
+            if scale_down:
+                excluded["pod"] = "not compatible with feature.copy_target.scale_down"
+            targetless_reason = why
+        if operator is False:
+            for kind in OPERATOR_ONLY:
+                excluded.setdefault(kind, "requires the mirrord operator (operator is false)")
+        return TargetRules(
+            excluded=excluded, targetless_reason=targetless_reason, copy_target=copy_on
+        )
+
+
+def _get(obj: Any, key: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def is_own_agent(labels: Mapping[str, str]) -> bool:
+    return labels.get("app") == "mirrord" or "operator.metalbear.co/owner" in labels
+
+
+def targetable_containers(containers: Iterable[str]) -> list[str]:
+    return [c for c in containers if c not in SIDECARS]
+
+
+def make_path(kind: str, name: str, container: str | None) -> str:
+    return f"{kind}/{name}/container/{container}" if container else f"{kind}/{name}"
+
+
+def pod_unavailable_reason(pod: PodRecord, container: str) -> str | None:
+    """Why `container` of `pod` cannot be targeted now, or None if it can."""
+    if pod.deletion:
+        return "terminating"
+    status = pod.status_of(container)
+    if pod.phase == "Succeeded":
+        return "Completed"
+    if pod.phase == "Failed":
+        return (
+            status.terminated_reason if status and status.terminated_reason else None
+        ) or "Failed"
+    if status is not None and status.waiting_reason:
+        return status.waiting_reason  # CrashLoopBackOff, ImagePullBackOff, ContainerCreating...
+    if pod.phase == "Pending":
+        return "Pending"
+    if pod.phase != "Running":
+        return pod.phase or "Unknown"
+    if status is None or not status.ready:
+        if status is not None and status.terminated_reason:
+            return status.terminated_reason
+        return "container not ready"
+    return None
+
+
+def _workload_unavailable_reason(w: WorkloadRecord) -> str | None:
+    if w.kind in ("deployment", "rollout"):
+        if not w.available:
+            return "no available replicas"
+    elif w.kind == "statefulset":
+        if not w.available:
+            return "no ready replicas"
+    elif w.kind == "job":
+        if w.finished == "Complete":
+            return "Completed"
+        if w.finished == "Failed":
+            return "Failed"
+    elif w.kind == "cronjob" and w.suspended:
+        return "suspended"
+    return None
+
+
+def pod_targets(pod: PodRecord, rules: TargetRules) -> list[Target]:
+    if is_own_agent(pod.labels):
+        return []
+    containers = targetable_containers(pod.containers)
+    several = len(containers) > 1
+    excluded = rules.excluded.get("pod")
+    out = []
+    for container in containers:
+        if excluded:
+            reason: str | None = excluded
+        elif rules.copy_target:
+            # A copy is made from the pod's spec, so its current state does not matter.
+            reason = "terminating" if pod.deletion else None
+        else:
+            reason = pod_unavailable_reason(pod, container)
+        out.append(
+            Target(
+                path=make_path("pod", pod.name, container if several else None),
+                kind="pod",
+                name=pod.name,
+                namespace=pod.namespace,
+                container=container,
+                available=reason is None,
+                reason=reason,
+            )
+        )
+    return out
+
+
+def workload_targets(w: WorkloadRecord, rules: TargetRules) -> list[Target]:
+    if is_own_agent(w.labels) or w.kind not in KIND_RANK:
+        return []
+    containers = targetable_containers(w.containers)
+    several = len(containers) > 1
+    reason = rules.excluded.get(w.kind) or _workload_unavailable_reason(w)
+    if not containers:
+        # Without a template of its own (e.g. a rollout's workloadRef), list it once.
+        return [
+            Target(
+                make_path(w.kind, w.name, None),
+                w.kind,
+                w.name,
+                w.namespace,
+                None,
+                reason is None,
+                reason,
+            )
+        ]
+    return [
+        Target(
+            path=make_path(w.kind, w.name, c if several else None),
+            kind=w.kind,
+            name=w.name,
+            namespace=w.namespace,
+            container=c,
+            available=reason is None,
+            reason=reason,
+        )
+        for c in containers
+    ]
+
+
+def sort_key(target: Target) -> tuple[int, str, str]:
+    return (KIND_RANK.get(target.kind, len(KIND_RANK)), target.name, target.namespace)
+
+
+def build_targets(
+    pods: Iterable[PodRecord],
+    workloads: Iterable[WorkloadRecord],
+    rules: TargetRules | None = None,
+) -> list[Target]:
+    """Every target in contract order: by kind, then name (containers in spec order)."""
+    rules = rules or TargetRules.none()
+    out: list[Target] = []
+    for w in workloads:
+        out.extend(workload_targets(w, rules))
+    for p in pods:
+        out.extend(pod_targets(p, rules))
+    # Stable sort keeps each pod's or workload's containers in spec order.
+    out.sort(key=sort_key)
+    return out

@@ -1,0 +1,213 @@
+"""TOML into a position-keeping tree: dotted keys, tables and arrays of tables
+are merged into nested objects, as a TOML reader does."""
+
+from __future__ import annotations
+
+import datetime
+import tomllib
+from typing import Any
+
+from tree_sitter import Node as TsNode
+
+from mirrord_ide.config.problems import KeyPath
+from mirrord_ide.document.lines import LineIndex
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, SyntaxProblem
+from mirrord_ide.document.ts_common import collect_syntax_errors, node_text, parse_tree, ts_range
+from mirrord_ide.textrange import Range
+
+_SCALARS = {
+    "string": "string",
+    "integer": "number",
+    "float": "number",
+    "boolean": "boolean",
+    "offset_date_time": "string",
+    "local_date_time": "string",
+    "local_date": "string",
+    "local_time": "string",
+}
+
+
+def _toml_scalar(text: str) -> Any:
+    """Decode one TOML value through the standard reader (escapes, dates, bases)."""
+    try:
+        value = tomllib.loads("v = " + text)["v"]
+    except (tomllib.TOMLDecodeError, KeyError, ValueError):
+        return None
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def _scalar_value(kind: str, text: str) -> Any:
+    if kind == "string":
+        if len(text) >= 2 and text[0] == text[-1] == "'" and not text.startswith("'''"):
+            return text[1:-1]
+        if (
+            len(text) >= 2
+            and text[0] == text[-1] == '"'
+            and not text.startswith('"""')
+            and "\\" not in text
+        ):
+            return text[1:-1]
+    elif kind == "integer":
+        try:
+            return int(text, 0)
+        except ValueError:
+            pass
+    elif kind == "boolean":
+        return text == "true"
+    return _toml_scalar(text)
+
+
+def _key_parts(key: TsNode) -> list[TsNode]:
+    if key.type == "dotted_key":
+        parts: list[TsNode] = []
+        for child in key.named_children:
+            parts.extend(_key_parts(child))
+        return parts
+    return [key]
+
+
+def _key_name(part: TsNode) -> str:
+    text = node_text(part)
+    if part.type == "quoted_key":
+        value = _toml_scalar(text)
+        return value if isinstance(value, str) else text.strip("\"'")
+    return text
+
+
+_KEY_TYPES = ("bare_key", "quoted_key", "dotted_key")
+
+
+class _Builder:
+    def __init__(self, lines: LineIndex) -> None:
+        self.lines = lines
+        self.duplicates: list[DuplicateKey] = []
+        self.errors: list[SyntaxProblem] = []
+
+    def value(self, ts: TsNode) -> Node:
+        rng = ts_range(self.lines, ts)
+        kind = ts.type
+        if ts.is_missing or ts.is_error:
+            return Node("invalid", rng)
+        if kind == "inline_table":
+            node = Node("object", rng)
+            for pair in ts.named_children:
+                if pair.type == "pair":
+                    self.pair(node, pair, ())
+            return node
+        if kind == "array":
+            node = Node("array", rng)
+            for item in ts.named_children:
+                if item.type != "comment":
+                    node.add(self.value(item))
+            return node
+        node_kind = _SCALARS.get(kind)
+        if node_kind is None:
+            return Node("invalid", rng)
+        value = _scalar_value(kind, node_text(ts))
+        if value is None:
+            return Node("invalid", rng)
+        return Node(node_kind, rng, value)  # type: ignore[arg-type]
+
+    def descend(
+        self, parent: Node, parts: list[TsNode], path: KeyPath, span: Range
+    ) -> tuple[Node, KeyPath] | None:
+        """Walk (creating implicit tables) through the parts of a dotted key."""
+        node = parent
+        for part in parts:
+            name = _key_name(part)
+            child = node.get(name)
+            if child is None:
+                child = Node("object", span, key=name, key_range=ts_range(self.lines, part))
+                node.add(child)
+            elif child.kind == "array" and child.children and child.children[-1].kind == "object":
+                # `[[a]]` then `[a.b]` or `a.b = …` extends the latest element.
+                path = (*path, name, len(child.children) - 1)
+                node = child.children[-1]
+                continue
+            elif child.kind != "object":
+                self.duplicates.append(DuplicateKey((*path, name), ts_range(self.lines, part)))
+                return None
+            path = (*path, name)
+            node = child
+        return node, path
+
+    def pair(self, table: Node, pair: TsNode, path: KeyPath) -> None:
+        key_ts = pair.named_children[0] if pair.named_children else None
+        if key_ts is None or key_ts.type not in _KEY_TYPES:
+            return
+        parts = _key_parts(key_ts)
+        value_ts = pair.named_children[1] if len(pair.named_children) > 1 else None
+        pair_range = ts_range(self.lines, pair)
+        found = self.descend(table, parts[:-1], path, pair_range)
+        if found is None:
+            return
+        parent, parent_path = found
+        last = parts[-1]
+        name = _key_name(last)
+        key_range = ts_range(self.lines, last)
+        child = self.value(value_ts) if value_ts is not None else Node("invalid", key_range)
+        child.key = name
+        child.key_range = key_range
+        if parent.get(name) is not None:
+            self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+            return
+        parent.add(child)
+
+    def table(self, root: Node, table: TsNode, is_array: bool) -> None:
+        children = table.named_children
+        if not children or children[0].type not in _KEY_TYPES:
+            return
+        parts = _key_parts(children[0])
+        span = ts_range(self.lines, table)
+        found = self.descend(root, parts[:-1], (), span)
+        if found is None:
+            return
+        parent, parent_path = found
+        last = parts[-1]
+        name = _key_name(last)
+        key_range = ts_range(self.lines, last)
+        existing = parent.get(name)
+        if is_array:
+            if existing is None:
+                existing = Node("array", span, key=name, key_range=key_range)
+                parent.add(existing)
+            elif existing.kind != "array":
+                self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+                return
+            target = Node("object", span)
+            existing.add(target)
+            path: KeyPath = (*parent_path, name, len(existing.children) - 1)
+        else:
+            if existing is None:
+                target = Node("object", span, key=name, key_range=key_range)
+                parent.add(target)
+            elif existing.kind == "object":
+                # A table header for a table made implicitly by an earlier header.
+                target = existing
+                target.range, target.key_range = span, key_range
+            else:
+                self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+                return
+            path = (*parent_path, name)
+        for pair in children[1:]:
+            if pair.type == "pair":
+                self.pair(target, pair, path)
+
+
+def parse_toml(text: str) -> ParsedDocument:
+    lines = LineIndex(text)
+    tree = parse_tree(text, "toml")
+    errors = collect_syntax_errors(tree, lines)
+    builder = _Builder(lines)
+    root = Node("object", ts_range(lines, tree.root_node))
+    for child in tree.root_node.named_children:
+        if child.type == "pair":
+            builder.pair(root, child, ())
+        elif child.type == "table":
+            builder.table(root, child, is_array=False)
+        elif child.type == "table_array_element":
+            builder.table(root, child, is_array=True)
+    root.finish()
+    return ParsedDocument("toml", text, root, errors, lines, builder.duplicates)

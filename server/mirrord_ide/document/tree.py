@@ -1,0 +1,148 @@
+"""A position-keeping tree of a config document, common to JSON, TOML and YAML.
+
+Each format module turns its tree-sitter parse into `Node`s. Broken parts of
+the text become syntax problems and are left out of `value`, so the rest of
+the file is still validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from mirrord_ide.config.problems import KeyPath
+from mirrord_ide.document.formats import ConfigFormat
+from mirrord_ide.document.lines import LineIndex
+from mirrord_ide.textrange import Position, Range
+
+if TYPE_CHECKING:
+    from mirrord_ide.document.context import CursorContext
+
+NodeKind = Literal["object", "array", "string", "number", "boolean", "null", "invalid"]
+
+
+@dataclass(eq=False)
+class Node:
+    kind: NodeKind
+    range: Range
+    value: Any = None  # plain python; for containers filled by `finish()`
+    key: str | None = None  # set on object members
+    key_range: Range | None = None
+    children: list[Node] = field(default_factory=list)
+    _by_key: dict[str, Node] | None = field(default=None, repr=False)
+
+    def get(self, key: str | int) -> Node | None:
+        """A member (objects, by key) or an item (arrays, by index)."""
+        if self.kind == "object" and isinstance(key, str):
+            if self._by_key is None:
+                self._by_key = {c.key: c for c in self.children if c.key is not None}
+            return self._by_key.get(key)
+        if self.kind == "array" and isinstance(key, int) and 0 <= key < len(self.children):
+            return self.children[key]
+        return None
+
+    def add(self, child: Node) -> None:
+        self.children.append(child)
+        if self._by_key is not None and child.key is not None:
+            self._by_key[child.key] = child
+
+    def keys(self) -> list[str]:
+        return [c.key for c in self.children if c.key is not None]
+
+    def finish(self) -> Any:
+        """Compute `value` of containers from their children (invalid ones dropped)."""
+        if self.kind == "object":
+            self.value = {c.key: c.finish() for c in self.children if c.kind != "invalid"}
+        elif self.kind == "array":
+            self.value = [c.finish() for c in self.children if c.kind != "invalid"]
+        return self.value
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    path: KeyPath
+    key_range: Range
+
+
+@dataclass
+class ParsedDocument:
+    fmt: ConfigFormat
+    text: str
+    root: Node | None
+    syntax_errors: list[SyntaxProblem]
+    lines: LineIndex
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+    @property
+    def value(self) -> Any:
+        """The document as plain python; `{}` when nothing could be read."""
+        if self.root is None:
+            return {}
+        return self.root.value
+
+    def node_at(self, path: KeyPath) -> Node | None:
+        node = self.root
+        for part in path:
+            if node is None:
+                return None
+            node = node.get(part)
+        return node
+
+    def range_for(self, path: KeyPath, on_key: bool = False) -> Range:
+        """The exact range of the value (or key) at `path`. For a missing path,
+        the key of the nearest existing ancestor."""
+        node = self.root
+        if node is None:
+            return self._document_head()
+        found = True
+        for part in path:
+            child = node.get(part)
+            if child is None:
+                found = False
+                break
+            node = child
+        if node is self.root:
+            return self._document_head()
+        if (on_key or not found) and node.key_range is not None:
+            return node.key_range
+        return node.range
+
+    def _document_head(self) -> Range:
+        """Where whole-document problems go: the start of the root value,
+        at most to the end of its first line."""
+        if self.root is None:
+            first = self.lines.line(0)
+            return Range(Position(0, 0), Position(0, len(first.encode("utf-16-le")) // 2))
+        start, end = self.root.range.start, self.root.range.end
+        if end.line != start.line:
+            line = self.lines.line(start.line)
+            end = Position(start.line, len(line.encode("utf-16-le")) // 2)
+        return Range(start, end)
+
+    def context_at(self, position: Position) -> CursorContext:
+        from mirrord_ide.document.context import context_at
+
+        return context_at(self, position)
+
+
+def parse_document(text: str, fmt: ConfigFormat) -> ParsedDocument:
+    """Parse `text` in `fmt`; never raises on any input."""
+    if fmt == "json":
+        from mirrord_ide.document.json_tree import parse_json
+
+        return parse_json(text)
+    if fmt == "toml":
+        from mirrord_ide.document.toml_tree import parse_toml
+
+        return parse_toml(text)
+    if fmt == "yaml":
+        from mirrord_ide.document.yaml_tree import parse_yaml
+
+        return parse_yaml(text)
+    raise ValueError(f"unknown config format {fmt!r}")

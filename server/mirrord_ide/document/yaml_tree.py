@@ -1,0 +1,207 @@
+"""YAML (block and flow style) into a position-keeping tree. Only the first
+document of a stream is read, as mirrord reads one config."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import yaml
+from tree_sitter import Node as TsNode
+
+from mirrord_ide.config.problems import KeyPath
+from mirrord_ide.document.lines import LineIndex
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument
+from mirrord_ide.document.ts_common import collect_syntax_errors, node_text, parse_tree, ts_range
+
+_MAPPINGS = ("block_mapping", "flow_mapping")
+_SEQUENCES = ("block_sequence", "flow_sequence")
+_PAIRS = ("block_mapping_pair", "flow_pair")
+
+
+def _safe_load(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def _plain(ts: TsNode) -> tuple[str, Any]:
+    text = node_text(ts)
+    inner = ts.named_children[0].type if ts.named_children else "string_scalar"
+    if inner == "null_scalar":
+        return "null", None
+    if inner == "boolean_scalar":
+        return "boolean", text.lower() == "true"
+    if inner == "integer_scalar":
+        try:
+            return "number", int(text, 0)
+        except ValueError:
+            return "string", text
+    if inner == "float_scalar":
+        lowered = text.lower().lstrip("+")
+        if lowered in (".inf", "-.inf"):
+            return "number", -math.inf if lowered.startswith("-") else math.inf
+        if lowered == ".nan":
+            return "number", math.nan
+        try:
+            return "number", float(text)
+        except ValueError:
+            return "string", text
+    return "string", text
+
+
+def _quoted(ts: TsNode) -> str:
+    text = node_text(ts)
+    if ts.type == "single_quote_scalar":
+        if "\n" not in text:
+            return text[1:-1].replace("''", "'")
+    elif "\\" not in text and "\n" not in text:
+        return text[1:-1]
+    else:
+        try:
+            value = json.loads(text)
+            if isinstance(value, str):
+                return value
+        except ValueError:
+            pass
+    loaded = _safe_load(text)
+    return loaded if isinstance(loaded, str) else text[1:-1]
+
+
+class _Builder:
+    def __init__(self, lines: LineIndex) -> None:
+        self.lines = lines
+        self.duplicates: list[DuplicateKey] = []
+        self.anchors: dict[str, Node] = {}
+
+    def value(self, ts: TsNode | None, path: KeyPath, fallback: Any) -> Node:
+        if ts is None:
+            return Node("null", fallback, None)
+        rng = ts_range(self.lines, ts)
+        if ts.is_missing or ts.is_error:
+            return Node("invalid", rng)
+        kind = ts.type
+        if kind in ("block_node", "flow_node"):
+            anchor: str | None = None
+            content: TsNode | None = None
+            for child in ts.named_children:
+                if child.type == "anchor":
+                    anchor = node_text(child).lstrip("&")
+                elif child.type in ("tag", "comment"):
+                    continue
+                elif content is None:
+                    content = child
+            node = self.value(content, path, rng) if content is not None else Node("null", rng)
+            node.range = rng if content is None else node.range
+            if anchor:
+                self.anchors[anchor] = node
+            return node
+        if kind in _MAPPINGS:
+            node = Node("object", rng)
+            for child in ts.named_children:
+                if child.type in _PAIRS:
+                    self.member(node, child, path)
+                elif child.type == "flow_node":  # `{a, b}`: keys with null values
+                    self.bare_key(node, child, path)
+            return node
+        if kind in _SEQUENCES:
+            node = Node("array", rng)
+            for child in ts.named_children:
+                if child.type == "block_sequence_item":
+                    item = child.named_children[0] if child.named_children else None
+                    item_node = self.value(
+                        item, (*path, len(node.children)), ts_range(self.lines, child)
+                    )
+                    node.add(item_node)
+                elif child.type in ("flow_node", "flow_pair"):
+                    if child.type == "flow_pair":  # `[a: 1]` is a one-pair mapping
+                        single = Node("object", ts_range(self.lines, child))
+                        self.member(single, child, (*path, len(node.children)))
+                        node.add(single)
+                    else:
+                        node.add(self.value(child, (*path, len(node.children)), rng))
+            return node
+        if kind == "plain_scalar":
+            scalar_kind, value = _plain(ts)
+            return Node(scalar_kind, rng, value)  # type: ignore[arg-type]
+        if kind in ("double_quote_scalar", "single_quote_scalar"):
+            return Node("string", rng, _quoted(ts))
+        if kind == "block_scalar":
+            loaded = _safe_load("v: " + node_text(ts))
+            text = loaded.get("v") if isinstance(loaded, dict) else None
+            return Node("string", rng, text if isinstance(text, str) else node_text(ts))
+        if kind == "alias":
+            target = self.anchors.get(node_text(ts).lstrip("*"))
+            if target is None:
+                return Node("invalid", rng)
+            target.finish()
+            return Node(target.kind, rng, target.value, children=list(target.children))
+        return Node("invalid", rng)
+
+    def _key(self, key_ts: TsNode) -> str | None:
+        node = self.value(key_ts, (), None)
+        if node.kind in ("string", "number", "boolean") or (
+            node.kind == "null" and node_text(key_ts).strip()
+        ):
+            return node_text(key_ts).strip() if node.kind != "string" else str(node.value)
+        return None
+
+    def member(self, parent: Node, pair: TsNode, path: KeyPath) -> None:
+        key_ts = pair.child_by_field_name("key")
+        if key_ts is None:
+            return
+        key = self._key(key_ts)
+        if key is None:
+            return
+        key_range = ts_range(self.lines, key_ts)
+        value_ts = pair.child_by_field_name("value")
+        # `key:` with nothing after it is null; its range is the key's. When a
+        # broken value follows on the same line, the member is invalid instead.
+        child = self.value(value_ts, (*path, key), key_range)
+        after = pair.next_sibling
+        if (
+            value_ts is None
+            and after is not None
+            and after.is_error
+            and after.start_point[0] == pair.end_point[0]
+        ):
+            child = Node("invalid", key_range)
+        self._attach(parent, child, key, key_range, path)
+
+    def bare_key(self, parent: Node, key_ts: TsNode, path: KeyPath) -> None:
+        key = self._key(key_ts)
+        if key is not None:
+            rng = ts_range(self.lines, key_ts)
+            self._attach(parent, Node("null", rng), key, rng, path)
+
+    def _attach(self, parent: Node, child: Node, key: str, key_range: Any, path: KeyPath) -> None:
+        child.key = key
+        child.key_range = key_range
+        if parent.get(key) is not None:
+            self.duplicates.append(DuplicateKey((*path, key), key_range))
+            parent.children = [c for c in parent.children if c.key != key]
+            parent._by_key = None
+        parent.add(child)
+
+
+def parse_yaml(text: str) -> ParsedDocument:
+    lines = LineIndex(text)
+    tree = parse_tree(text, "yaml")
+    errors = collect_syntax_errors(tree, lines)
+    builder = _Builder(lines)
+    root: Node | None = None
+    for document in tree.root_node.named_children:
+        if document.type != "document":
+            continue
+        for child in document.named_children:
+            if child.type in ("block_node", "flow_node"):
+                root = builder.value(child, (), ts_range(lines, child))
+                break
+        break
+    if root is not None:
+        root.finish()
+    if root is not None and root.kind == "null":
+        root = None  # an empty document or only comments: no settings
+    return ParsedDocument("yaml", text, root, errors, lines, builder.duplicates)

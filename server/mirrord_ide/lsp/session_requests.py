@@ -1,0 +1,324 @@
+"""`mirrord/startSession`, `mirrord/stopSession`, `mirrord/listSessions`.
+
+A thin adapter from LSP to `mirrord_ide.agent.sessions.SessionManager`:
+params in, work-done progress out, both cancellation channels honoured
+(`$/cancelRequest` cancels the handler; `window/workDoneProgress/cancel`
+cancels the launch), and every session's agent removed on `shutdown`,
+`exit`, or when the client goes away (stdin closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+
+from mirrord_ide.errors import Cancelled, InvalidConfig, MirrordError
+from mirrord_ide.lsp.edge import custom_request
+
+log = logging.getLogger(__name__)
+
+SESSIONS = "sessions"
+START_TIMEOUT_SLACK = 30.0
+
+
+async def _cluster_client(ls: Any) -> Any:
+    """The shared cluster connection (the target requests' service)."""
+    from mirrord_ide.lsp.target_requests import cluster_service
+
+    return await cluster_service(ls).client()
+
+
+def session_manager(ls: Any) -> Any:
+    """The server's SessionManager, created on first use."""
+    manager = ls.services.get(SESSIONS)
+    if manager is None:
+        from mirrord_ide.agent.kube import AgentKube
+        from mirrord_ide.agent.sessions import SessionManager
+
+        kubes: dict[int, AgentKube] = {}
+
+        async def kube() -> AgentKube:
+            client = await _cluster_client(ls)
+            # One facade per connection: a settings change brings a new client.
+            if id(client) not in kubes:
+                kubes.clear()
+                kubes[id(client)] = AgentKube(client)
+            return kubes[id(client)]
+
+        manager = SessionManager(kube)
+        ls.services[SESSIONS] = manager
+        # The client may vanish without `shutdown` (stdin closed, killed IDE):
+        # the agents still go when this process exits.
+        atexit.register(manager.stop_all_sync)
+    return manager
+
+
+# -- config -------------------------------------------------------------------------
+
+
+def _uri_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path) if parsed.scheme else uri)
+    raise InvalidConfig(f"unsupported config URI `{uri}`", hint="use a file:// URI")
+
+
+def _document_text(ls: Any, uri: str) -> str:
+    with contextlib.suppress(Exception):
+        document = ls.workspace.get_text_document(uri)
+        if document is not None and uri in getattr(ls.workspace, "text_documents", {}):
+            return str(document.source)
+    path = _uri_path(uri)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidConfig(
+            f"cannot read the config file {path}: {error.strerror or error}",
+            hint="check `configUri` (the file must exist and be readable)",
+        ) from None
+
+
+def _parse_config_text(text: str, uri: str) -> Any:
+    import json
+    import tomllib
+
+    import yaml
+
+    suffix = _uri_path(uri).suffix.lower()
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            return yaml.safe_load(text)
+        return json.loads(text) if text.strip() else {}
+    except (ValueError, yaml.YAMLError) as error:
+        raise InvalidConfig(
+            f"the config file {_uri_path(uri).name} is not valid: {error}",
+            hint="fix the errors the editor shows in that file",
+        ) from None
+
+
+def load_config(ls: Any, uri: str | None) -> Any:
+    """The validated MirrordConfig from `configUri` (open document text first), or None."""
+    if not uri:
+        return None
+    from mirrord_ide.config.validate import validate_config
+
+    result = validate_config(_parse_config_text(_document_text(ls, uri), uri))
+    if result.errors or result.config is None:
+        first = result.errors[0] if result.errors else None
+        where = f" at `{first.dotted_path}`" if first is not None and first.path else ""
+        message = first.message if first is not None else "it could not be read"
+        raise InvalidConfig(
+            f"the config file has {len(result.errors) or 1} error(s){where}: {message}",
+            hint="fix the errors the editor shows in that file",
+        )
+    return result.config
+
+
+# -- progress -----------------------------------------------------------------------
+
+
+class ProgressReporter:
+    """Work-done progress on the client's token (or one we create). When the
+    client cancels the token (`window/workDoneProgress/cancel`), `on_cancel`
+    runs on the event loop."""
+
+    def __init__(self, ls: Any, token: Any) -> None:
+        self.ls = ls
+        self.token = token
+        self.begun = False
+        self.on_cancel: Callable[[], None] | None = None
+
+    @classmethod
+    async def open(cls, ls: Any, token: Any) -> ProgressReporter | None:
+        if token is None:
+            window = getattr(ls.client_capabilities, "window", None)
+            if window is None or not window.work_done_progress:
+                return None
+            token = f"mirrord-session-{uuid.uuid4()}"
+            try:
+                await asyncio.wait_for(ls.work_done_progress.create_async(token), 5.0)
+            except Exception as error:  # noqa: BLE001 - progress is optional
+                log.info("client declined a progress token: %s", error)
+                return None
+        return cls(ls, token)
+
+    def __call__(self, title: str, message: str | None, percentage: int | None) -> None:
+        progress = self.ls.work_done_progress
+        text = f"{title}: {message}" if message else title
+        if self.begun:
+            progress.report(
+                self.token, types.WorkDoneProgressReport(message=text, percentage=percentage)
+            )
+            return
+        self.begun = True
+        begin = types.WorkDoneProgressBegin(
+            title="mirrord", message=text, percentage=percentage or 0, cancellable=True
+        )
+        progress.begin(self.token, begin)
+        cancelled = progress.tokens.get(self.token)
+        if cancelled is not None:
+            loop = asyncio.get_running_loop()
+            cancelled.add_done_callback(lambda _: loop.call_soon_threadsafe(self._cancel))
+
+    def _cancel(self) -> None:
+        if self.on_cancel is not None:
+            self.on_cancel()
+
+    def end(self, message: str) -> None:
+        if not self.begun:
+            return
+        self.begun = False
+        self.on_cancel = None
+        progress = self.ls.work_done_progress
+        progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+        progress.tokens.pop(self.token, None)
+
+
+# -- handlers -----------------------------------------------------------------------
+
+
+def _str_or_none(params: dict[str, Any], key: str) -> str | None:
+    value = params.get(key)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise InvalidConfig(f"`{key}` must be a string")
+
+
+def start_request(ls: Any, params: dict[str, Any]) -> Any:
+    from mirrord_ide.agent.sessions import UNSET, StartRequest
+
+    env = params.get("env") or {}
+    if not isinstance(env, dict):
+        raise InvalidConfig("`env` must be an object of strings")
+    target = params["target"] if "target" in params else UNSET
+    if target is not None and target is not UNSET and not isinstance(target, str):
+        raise InvalidConfig("`target` must be a target path string or null")
+    return StartRequest(
+        config=load_config(ls, _str_or_none(params, "configUri")),
+        target=target,
+        namespace=_str_or_none(params, "namespace"),
+        agent_namespace=_str_or_none(params, "agentNamespace"),
+        env={str(k): str(v) for k, v in env.items() if v is not None},
+        debug_type=_str_or_none(params, "debugType"),
+    )
+
+
+async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
+    manager = session_manager(ls)
+    request = start_request(ls, params)
+    reporter = await ProgressReporter.open(ls, params.get("workDoneToken"))
+    launch = asyncio.ensure_future(manager.start(request, reporter))
+    if reporter is not None:
+        reporter.on_cancel = launch.cancel
+    try:
+        result: dict[str, Any] = await asyncio.shield(launch)
+    except asyncio.CancelledError:
+        if not _current_task_cancelling():
+            # Only the launch was cancelled: the progress token's cancel button.
+            if reporter is not None:
+                reporter.end("cancelled")
+            raise Cancelled("the session start was cancelled") from None
+        # `$/cancelRequest`: stop the launch (it deletes what it created) first.
+        launch.cancel()
+        with contextlib.suppress(BaseException):
+            await launch
+        if reporter is not None:
+            reporter.end("cancelled")
+        raise
+    except MirrordError as error:
+        if reporter is not None:
+            reporter.end(f"failed: {error.message}")
+        raise
+    if reporter is not None:
+        reporter.end("agent ready")
+    return result
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return bool(task is not None and task.cancelling())
+
+
+async def stop_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
+    session_id = params.get("sessionId")
+    if not isinstance(session_id, str) or not session_id:
+        raise InvalidConfig("`sessionId` is required")
+    manager = ls.services.get(SESSIONS)
+    stopped = bool(manager is not None and await manager.stop(session_id))
+    return {"stopped": stopped}
+
+
+async def list_sessions(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
+    manager = ls.services.get(SESSIONS)
+    return {"sessions": manager.describe_all() if manager is not None else []}
+
+
+async def _stop_everything(ls: Any) -> None:
+    manager = ls.services.get(SESSIONS)
+    if manager is not None:
+        try:
+            await asyncio.wait_for(manager.stop_all(), 20.0)
+        except Exception as error:  # noqa: BLE001 - shutting down regardless
+            log.warning("stopping sessions at shutdown failed: %s", error)
+
+
+def _chain(
+    server: Any,
+    method: str,
+    handler: Callable[[Any, Any], Awaitable[None]],
+    *,
+    first: bool = False,
+) -> None:
+    """Add `handler` to an LSP message another module may also handle: after
+    the earlier handler, or before it with `first`."""
+    features = server.protocol.fm.features
+    previous = features.get(method)
+    if previous is None:
+        server.feature(method)(handler)
+        return
+
+    # Stored handlers are already bound to the server by pygls.
+    async def chained(*args: Any) -> Any:
+        if first:
+            await handler(server, *args)
+        result = previous(*args)
+        if inspect.isawaitable(result):
+            result = await result
+        if not first:
+            await handler(server, *args)
+        return result
+
+    features[method] = chained
+
+
+def register(server: Any) -> None:
+    server.feature("mirrord/startSession")(custom_request(start_session))
+    server.feature("mirrord/stopSession")(custom_request(stop_session))
+    server.feature("mirrord/listSessions")(custom_request(list_sessions))
+
+    async def on_shutdown(ls: Any, *args: Any) -> None:
+        await _stop_everything(ls)
+
+    async def on_initialized(ls: Any, *args: Any) -> None:
+        # Remove agents whose server is gone, in the background: start-up
+        # must not wait on the cluster.
+        from mirrord_ide.agent.sessions import reap_quietly
+
+        ls.services["sessions_reaper"] = asyncio.ensure_future(reap_quietly(session_manager(ls)))
+
+    # Before the cluster connection is dropped by the target requests' hook.
+    _chain(server, types.SHUTDOWN, on_shutdown, first=True)
+    _chain(server, types.EXIT, on_shutdown, first=True)
+    _chain(server, types.INITIALIZED, on_initialized)

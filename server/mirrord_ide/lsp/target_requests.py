@@ -1,0 +1,316 @@
+"""`mirrord/listNamespaces`, `mirrord/listTargets`, `mirrord/targetPickerItems`,
+and the live cluster values the document features use.
+
+Thin adapters: read params and the config, ask the cluster service, shape the
+answer. Every request is bounded by a deadline; the picker turns cluster
+errors into message items so it always offers the targetless choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from mirrord_ide.errors import InvalidConfig, MirrordError, NotFound, Timeout
+from mirrord_ide.lsp.edge import custom_request
+
+if TYPE_CHECKING:
+    from mirrord_ide.cluster.config_input import DiscoveryConfig
+    from mirrord_ide.cluster.service import ClusterService
+    from mirrord_ide.lsp.server import MirrordLanguageServer
+
+log = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT = 10.0
+MAX_TIMEOUT = 60.0
+SHUTDOWN_HOOKS = "shutdown_hooks"
+
+
+# -- shared state ----------------------------------------------------------------------
+
+
+def cluster_service(ls: MirrordLanguageServer) -> ClusterService:
+    """The server's cluster service, created on first use from its settings."""
+    from mirrord_ide.cluster.kubeconfig import KubeSettings
+    from mirrord_ide.cluster.service import ClusterService
+
+    found = ls.services.get("cluster")
+    if isinstance(found, ClusterService):
+        return found
+    settings = KubeSettings(
+        kubeconfig=ls.settings.get("kubeconfig") or None,
+        context=ls.settings.get("context") or None,
+    )
+    created = ClusterService(settings)
+    ls.services["cluster"] = created
+    return created
+
+
+def drop_cluster_service(ls: MirrordLanguageServer) -> None:
+    found = ls.services.pop("cluster", None)
+    close = getattr(found, "close", None)
+    if callable(close):
+        close()
+
+
+def _document_text(ls: MirrordLanguageServer, uri: str) -> str | None:
+    analyzed = getattr(ls, "documents", {}).get(uri)
+    if analyzed is not None and isinstance(getattr(analyzed, "text", None), str):
+        return str(analyzed.text)
+    try:
+        doc = ls.workspace.text_documents.get(uri)
+    except Exception:  # noqa: BLE001 - no workspace yet
+        doc = None
+    return doc.source if doc is not None else None
+
+
+def read_config(ls: MirrordLanguageServer, uri: str | None) -> DiscoveryConfig:
+    """The config at `uri`: the open document's text if the server has it, else the file."""
+    from mirrord_ide.cluster.config_input import DiscoveryConfig, load_config_file
+
+    if not uri:
+        return DiscoveryConfig()
+    if not isinstance(uri, str):
+        raise InvalidConfig("configUri must be a string")
+    return load_config_file(uri, _document_text(ls, uri))
+
+
+def _timeout(params: dict[str, Any]) -> float:
+    value = params.get("timeout")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return min(float(value), MAX_TIMEOUT)
+    return REQUEST_TIMEOUT
+
+
+def _env(params: dict[str, Any]) -> dict[str, str]:
+    """The server's environment overlaid with the debuggee's (`env` param)."""
+    env = dict(os.environ)
+    extra = params.get("env")
+    if isinstance(extra, dict):
+        env.update({str(k): str(v) for k, v in extra.items() if v is not None})
+    return env
+
+
+def _opt_str(params: dict[str, Any], key: str) -> str | None:
+    value = params.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidConfig(f"`{key}` must be a string")
+    return value
+
+
+async def _bounded(coro: Awaitable[Any], timeout: float, what: str) -> Any:
+    try:
+        return await asyncio.wait_for(coro, timeout)
+    except TimeoutError:
+        raise Timeout(
+            f"{what}: the cluster did not answer within {timeout:g}s",
+            hint="check that the cluster is up and KUBECONFIG/context point at it",
+        ) from None
+
+
+# -- handlers ---------------------------------------------------------------------------
+
+
+async def list_namespaces(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
+    timeout = _timeout(params)
+    service = cluster_service(ls)
+    listing = await _bounded(service.list_namespaces(timeout), timeout, "listing namespaces")
+    result: dict[str, Any] = listing.to_json()
+    return result
+
+
+async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
+    from mirrord_ide.picker import choose_namespace
+
+    timeout = _timeout(params)
+    cfg = read_config(ls, _opt_str(params, "configUri"))
+    service = cluster_service(ls)
+
+    async def run() -> dict[str, Any]:
+        current = await service.current_namespace(timeout)
+        ns = choose_namespace(_opt_str(params, "namespace"), _env(params), cfg.namespace, current)
+        listing = await service.list_targets(
+            ns, all_namespaces=params.get("allNamespaces") is True, rules=cfg.rules, timeout=timeout
+        )
+        result: dict[str, Any] = listing.to_json()
+        return result
+
+    result: dict[str, Any] = await _bounded(run(), timeout, "listing targets")
+    return result
+
+
+async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
+    from mirrord_ide.picker import PickerInput, choose_namespace, choose_preselection, picker_items
+
+    timeout = _timeout(params)
+    env = _env(params)
+    messages: list[str] = []
+    try:
+        cfg = read_config(ls, _opt_str(params, "configUri"))
+    except InvalidConfig as error:
+        from mirrord_ide.cluster.config_input import DiscoveryConfig
+
+        cfg = DiscoveryConfig()
+        messages.append(error.message)
+    if cfg.problem:
+        messages.append(cfg.problem)
+    preselection = choose_preselection(_opt_str(params, "target"), env, cfg.target)
+    all_namespaces = params.get("allNamespaces") is True
+    service = cluster_service(ls)
+    data = PickerInput(
+        namespace=_opt_str(params, "namespace")
+        or env.get("MIRRORD_TARGET_NAMESPACE")
+        or cfg.namespace
+        or "",
+        targets=None,
+        all_namespaces=all_namespaces,
+        messages=messages,
+        preselection=preselection,
+        targetless_reason=cfg.rules.targetless_reason,
+        filter=_opt_str(params, "filter"),
+    )
+    try:
+        current = await _bounded(
+            service.current_namespace(timeout), timeout, "reading the kubeconfig"
+        )
+        data.namespace = choose_namespace(
+            _opt_str(params, "namespace"), env, cfg.namespace, current
+        )
+        targets_call = service.list_targets(
+            data.namespace, all_namespaces=all_namespaces, rules=cfg.rules, timeout=timeout
+        )
+        namespaces_call = service.list_namespaces(timeout)
+        listing, namespaces = await _bounded(
+            asyncio.gather(targets_call, namespaces_call, return_exceptions=True),
+            timeout,
+            "listing targets",
+        )
+        if isinstance(namespaces, BaseException):
+            if not isinstance(namespaces, MirrordError):
+                raise namespaces
+        else:
+            data.namespaces = namespaces.namespaces
+            if namespaces.warning:
+                messages.append(namespaces.warning)
+        if isinstance(listing, BaseException):
+            raise listing
+        data.targets = listing.targets
+        data.hidden = listing.hidden
+        messages.extend(listing.warnings)
+    except NotFound as error:
+        messages.append(error.message + (f" ({error.hint})" if error.hint else ""))
+    except MirrordError as error:
+        messages.append(_explain(error))
+    result: dict[str, Any] = picker_items(data)
+    return result
+
+
+def _explain(error: MirrordError) -> str:
+    lead = {
+        "unreachable": "cannot reach the cluster",
+        "unauthorized": "the cluster rejected the credentials",
+        "forbidden": "not allowed to list targets",
+        "timeout": "the cluster did not answer in time",
+        "invalid-config": "cannot use the kubeconfig",
+    }.get(error.kind, "cannot list targets")
+    text = f"{lead}: {error.message}" if lead not in error.message else error.message
+    return text + (f" — {error.hint}" if error.hint else "")
+
+
+# -- live values for diagnostics and completion -------------------------------------------
+
+
+async def live_values(ls: MirrordLanguageServer, uri: str) -> tuple[list[str], list[str]]:
+    """Target paths (of the config's namespace) and namespaces, for completion."""
+    from mirrord_ide.picker import choose_namespace
+
+    service = cluster_service(ls)
+    try:
+        cfg = read_config(ls, uri)
+    except MirrordError:
+        from mirrord_ide.cluster.config_input import DiscoveryConfig
+
+        cfg = DiscoveryConfig()
+    current = await service.current_namespace()
+    ns = choose_namespace(None, {}, cfg.namespace, current)
+    listing, namespaces = await asyncio.gather(
+        service.list_targets(ns, rules=cfg.rules), service.list_namespaces(), return_exceptions=True
+    )
+    paths: list[str] = []
+    if not isinstance(listing, BaseException):
+        seen: set[str] = set()
+        for target in listing.targets:
+            if target.path not in seen:
+                seen.add(target.path)
+                paths.append(target.path)
+    names = [] if isinstance(namespaces, BaseException) else list(namespaces.namespaces)
+    if isinstance(listing, BaseException) and isinstance(namespaces, BaseException):
+        raise listing
+    return paths, names
+
+
+async def live_checks(ls: MirrordLanguageServer, analysis: Any, uri: str) -> list[Any]:
+    """Findings for a namespace/target/container the cluster does not have."""
+    from mirrord_ide.cluster.config_checks import live_problems
+
+    value = _analysis_value(analysis)
+    if not isinstance(value, dict) or "target" not in value:
+        return []
+    problems = await live_problems(value, cluster_service(ls))
+    to_finding = _finding_factory(analysis)
+    return [to_finding(p) for p in problems]
+
+
+def _analysis_value(analysis: Any) -> Any:
+    """The config as plain data, as parsed (never the validated model: a config
+    with unrelated errors still names its target)."""
+    parsed = getattr(analysis, "parsed", None)
+    value = getattr(parsed, "value", None)
+    return value if isinstance(value, dict) else None
+
+
+def _finding_factory(analysis: Any) -> Callable[[Any], Any]:
+    """Locate a `Problem` in the analysed document the way the document layer does."""
+    from mirrord_ide.document.analysis import finding_for
+
+    parsed = analysis.parsed
+    return lambda problem: finding_for(parsed, problem)
+
+
+# -- registration -----------------------------------------------------------------------
+
+
+def register(server: MirrordLanguageServer) -> None:
+    from lsprotocol import types
+
+    server.feature("mirrord/listNamespaces")(custom_request(list_namespaces))
+    server.feature("mirrord/listTargets")(custom_request(list_targets))
+    server.feature("mirrord/targetPickerItems")(custom_request(target_picker_items))
+
+    async def checks(analysis: Any, uri: str) -> list[Any]:
+        return await live_checks(server, analysis, uri)
+
+    async def values(uri: str) -> tuple[list[str], list[str]]:
+        return await live_values(server, uri)
+
+    server.services["live_checks"] = checks
+    server.services["live_values"] = values
+    # A new kubeconfig or context means a new connection: drop the old one and its watches.
+    server.settings_listeners.append(lambda _settings: drop_cluster_service(server))
+
+    hooks: list[Callable[[], None]] = server.services.setdefault(SHUTDOWN_HOOKS, [])
+    hooks.append(lambda: drop_cluster_service(server))
+    if types.SHUTDOWN not in server.protocol.fm.features:
+
+        @server.feature(types.SHUTDOWN)
+        def on_shutdown(ls: MirrordLanguageServer, params: Any) -> None:
+            for hook in list(ls.services.get(SHUTDOWN_HOOKS, [])):
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - run every hook
+                    log.exception("shutdown hook failed")

@@ -1,0 +1,188 @@
+"""Target picker items for `mirrord/targetPickerItems` (pure).
+
+One list a client can show as is: messages first (why something is missing),
+the `No Target ("targetless")` choice, then the targets grouped by kind under
+separators, then the namespaces a user can switch to. When a target (or
+targetless) is already chosen, by the request, the environment or the config
+(in that order), the client may skip the dialog and use `preselected`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirrord_ide.cluster.targets import KIND_ORDER, Target
+
+TARGETLESS_LABEL = 'No Target ("targetless")'
+ALL_NAMESPACES_LABEL = "All namespaces"
+ENV_TARGET = "MIRRORD_IMPERSONATED_TARGET"
+ENV_NAMESPACE = "MIRRORD_TARGET_NAMESPACE"
+SECTION_TITLES = {
+    "deployment": "Deployments",
+    "rollout": "Rollouts",
+    "statefulset": "StatefulSets",
+    "cronjob": "CronJobs",
+    "job": "Jobs",
+    "pod": "Pods",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Preselection:
+    """A choice made before the dialog: a target path or "targetless", and who made it."""
+
+    choice: str | None
+    source: str | None  # "request" | "env" | "config" | None
+
+
+def choose_preselection(
+    request_target: str | None,
+    env: Mapping[str, str],
+    config_target: str | None,
+) -> Preselection:
+    """request > env (`MIRRORD_IMPERSONATED_TARGET`) > config."""
+    if request_target:
+        return Preselection(request_target, "request")
+    if env.get(ENV_TARGET):
+        return Preselection(env[ENV_TARGET], "env")
+    if config_target:
+        return Preselection(config_target, "config")
+    return Preselection(None, None)
+
+
+def choose_namespace(
+    request_namespace: str | None,
+    env: Mapping[str, str],
+    config_namespace: str | None,
+    default: str,
+) -> str:
+    """request > env (`MIRRORD_TARGET_NAMESPACE`) > config > the kube context's namespace."""
+    return request_namespace or env.get(ENV_NAMESPACE) or config_namespace or default
+
+
+@dataclass(slots=True)
+class PickerInput:
+    namespace: str  # the namespace shown ("" in all-namespaces mode is allowed)
+    targets: Sequence[Target] | None  # None: the cluster could not be read
+    namespaces: Sequence[str] | None = None  # None: unknown (e.g. listing forbidden)
+    all_namespaces: bool = False
+    messages: list[str] = field(default_factory=list)
+    hidden: Mapping[str, str] = field(default_factory=dict)  # kind -> why it is missing
+    preselection: Preselection = field(default_factory=lambda: Preselection(None, None))
+    targetless_reason: str | None = None  # set when the config rules targetless out
+    filter: str | None = None
+
+
+def _message(label: str, detail: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"label": label, "kind": "message"}
+    if detail:
+        item["detail"] = detail
+    return item
+
+
+def _matches(needle: str, *haystack: str | None) -> bool:
+    return any(needle in h.lower() for h in haystack if h)
+
+
+def _target_item(target: Target, all_namespaces: bool) -> dict[str, Any]:
+    parts = []
+    if all_namespaces:
+        parts.append(target.namespace)
+    if target.container and "/container/" not in target.path:
+        parts.append(f"container {target.container}")
+    item: dict[str, Any] = {
+        "label": target.path,
+        "kind": "target",
+        "path": target.path,
+        "namespace": target.namespace,
+        "available": target.available,
+    }
+    if not target.available:
+        parts.append(f"unavailable: {target.reason or 'not ready'}")
+        item["detail"] = target.reason or "not ready"
+    if parts:
+        item["description"] = " · ".join(parts)
+    return item
+
+
+def _grouped(targets: Iterable[Target]) -> dict[str, list[Target]]:
+    groups: dict[str, list[Target]] = {kind: [] for kind in KIND_ORDER}
+    for target in targets:
+        groups.setdefault(target.kind, []).append(target)
+    return groups
+
+
+def picker_items(data: PickerInput) -> dict[str, Any]:
+    needle = (data.filter or "").strip().lower()
+    items: list[dict[str, Any]] = []
+
+    for text in data.messages:
+        items.append(_message(text))
+    for kind, why in data.hidden.items():
+        title = SECTION_TITLES.get(kind, kind).lower()
+        items.append(_message(f"{title} hidden: not allowed to list them", why))
+
+    targetless: dict[str, Any] = {"label": TARGETLESS_LABEL, "kind": "targetless", "path": None}
+    if data.targetless_reason:
+        targetless["description"] = f"unavailable: {data.targetless_reason}"
+        targetless["detail"] = data.targetless_reason
+        targetless["available"] = False
+    else:
+        targetless["description"] = "run with the cluster's network and files, without a target"
+    items.append(targetless)
+
+    if data.targets is not None:
+        shown = 0
+        for kind, group in _grouped(data.targets).items():
+            if needle:
+                group = [t for t in group if _matches(needle, t.path, t.namespace)]
+            if not group:
+                continue
+            items.append({"label": SECTION_TITLES.get(kind, kind), "kind": "separator"})
+            items.extend(_target_item(t, data.all_namespaces) for t in group)
+            shown += len(group)
+        if shown == 0 and not data.messages:
+            where = "any namespace" if data.all_namespaces else f"namespace {data.namespace}"
+            items.append(
+                _message(
+                    f'no targets match "{data.filter}"' if needle else f"no targets in {where}",
+                    "pick another namespace below" if data.namespaces else None,
+                )
+            )
+
+    namespace_items: list[dict[str, Any]] = []
+    if data.all_namespaces is False:
+        namespace_items.append(
+            {
+                "label": ALL_NAMESPACES_LABEL,
+                "kind": "namespace",
+                "allNamespaces": True,
+                "description": "list targets in every namespace you may read",
+            }
+        )
+    for ns in data.namespaces or ():
+        if ns == data.namespace and not data.all_namespaces:
+            continue
+        if needle and not _matches(needle, ns):
+            continue
+        namespace_items.append(
+            {"label": ns, "kind": "namespace", "namespace": ns, "description": "switch namespace"}
+        )
+    if namespace_items:
+        items.append({"label": "Namespaces", "kind": "separator"})
+        items.extend(namespace_items)
+
+    choice = data.preselection.choice
+    result: dict[str, Any] = {
+        "namespace": data.namespace,
+        "skipDialog": choice is not None,
+        "preselected": choice,
+        "items": items,
+    }
+    if data.preselection.source:
+        result["preselectedBy"] = data.preselection.source
+    if data.all_namespaces:
+        result["allNamespaces"] = True
+    return result

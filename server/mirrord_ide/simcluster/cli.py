@@ -1,0 +1,87 @@
+"""`mirrord-ide demo-cluster`: run the simulated cluster until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from mirrord_ide.simcluster.seed import SeedError
+from mirrord_ide.simcluster.state import build_state
+from mirrord_ide.simcluster.testing import SimCluster
+
+
+def run_demo_cluster(
+    host: str, port: int, kubeconfig: str | None, seed: str | None, user: str
+) -> int:
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            json.dumps(
+                {
+                    "error": {
+                        "kind": "invalid-config",
+                        "message": f"the simulated cluster listens on loopback only, not {host}",
+                    }
+                }
+            )
+        )
+        return 2
+    try:
+        state = build_state(Path(seed) if seed else None)
+    except (SeedError, ValueError) as exc:
+        print(json.dumps({"error": {"kind": "invalid-config", "message": str(exc)}}))
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="mirrord-demo-cluster-"))
+    try:
+        cluster = SimCluster(state, host, port, workdir=workdir)
+    except OSError as exc:
+        print(
+            json.dumps(
+                {
+                    "error": {
+                        "kind": "unreachable",
+                        "message": f"cannot listen on {host}:{port}: {exc.strerror}",
+                    }
+                }
+            )
+        )
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        try:
+            token = cluster.token_for(user)
+        except KeyError as exc:
+            print(json.dumps({"error": {"kind": "invalid-config", "message": exc.args[0]}}))
+            return 2
+        from mirrord_ide.simcluster.kubeconfig import write_kubeconfig
+
+        target = Path(kubeconfig) if kubeconfig else workdir / "kubeconfig.yaml"
+        write_kubeconfig(
+            target, cluster.url, user, token, cluster.default_namespace, cluster.ca_pem
+        )
+        print(json.dumps({"url": cluster.url, "kubeconfig": str(target)}), flush=True)
+        print(
+            f"Simulated cluster at {cluster.url} (user {user}).\n"
+            f"  export KUBECONFIG={target}\n"
+            f"  kubectl get pods -A\n"
+            "Stop with Ctrl-C.",
+            file=sys.stderr,
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+        return 0
+    finally:
+        cluster.stop()
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)

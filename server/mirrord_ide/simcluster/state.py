@@ -1,0 +1,58 @@
+"""Everything one simulated cluster holds: store, users, faults, options, request log."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from mirrord_ide.simcluster.faults import Faults
+from mirrord_ide.simcluster.rbac import Authorizer
+from mirrord_ide.simcluster.reqlog import RequestLog
+from mirrord_ide.simcluster.seed import Seed, SeedInput, apply_seed, load_seed
+from mirrord_ide.simcluster.store import Store
+
+
+@dataclass
+class Options:
+    """Server behaviour; every field may be changed while the server runs."""
+
+    schedule_delay: float = 0.3  # seconds from pod creation to Running
+    bookmark_interval: float = 1.0  # seconds between BOOKMARK events on watches
+    default_watch_timeout: float = 1800.0  # seconds, when the client sends no timeoutSeconds
+    history_limit: int = 5000  # events a watch may resume from
+    agent_version: str = "3.250.0"  # reported by simulated agents when the tag is no version
+    fault_seed: int | None = None
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Options:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown simulated-cluster options: {sorted(unknown)}")
+        return cls(**values)
+
+
+@dataclass
+class ClusterState:
+    seed: Seed
+    options: Options
+    store: Store
+    authorizer: Authorizer
+    faults: Faults
+    requests: RequestLog = field(default_factory=RequestLog)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def build_state(seed: SeedInput = None, **options: Any) -> ClusterState:
+    loaded = load_seed(seed)
+    opts = Options.from_mapping(loaded.options | options)
+    store = Store(history_limit=opts.history_limit)
+    apply_seed(store, loaded)
+    return ClusterState(
+        seed=loaded,
+        options=opts,
+        store=store,
+        authorizer=Authorizer(loaded.users),
+        faults=Faults(seed=opts.fault_seed),
+    )

@@ -1,0 +1,240 @@
+// Starts, restarts and stops the language client; explains why when the server cannot start.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { createApi, type MirrordApi, type RequestChannel } from './api';
+import { ensureServerEnvironment, findBundledWheel, isEnvironmentCurrent, ServerSetupError } from './bundled';
+import { planServer, SERVE_MODULE_ARGS, type ServerPlan } from './launch';
+import { getLogChannel, logError, logInfo } from './log';
+import { runProcess, tail } from './proc';
+import { checkPython, findBasePython } from './python';
+import { initializationOptions, readSettings, type MirrordSettings } from './settings';
+import { openSettings } from './vscodeapi';
+
+/** Config files the server validates (see the server contract). */
+export const CONFIG_DOCUMENT_SELECTOR = [
+  { scheme: 'file', pattern: '**/{mirrord,*.mirrord}.{json,toml,yaml,yml}' },
+  { scheme: 'file', pattern: '**/.mirrord/*.{json,toml,yaml,yml}' },
+  { scheme: 'untitled', pattern: '**/{mirrord,*.mirrord}.{json,toml,yaml,yml}' },
+];
+
+export class ServerStartError extends Error {
+  constructor(
+    message: string,
+    readonly setting?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Executable {
+  command: string;
+  args: string[];
+}
+
+export class ServerManager implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<MirrordApi> | undefined;
+  private api: MirrordApi | undefined;
+  private readonly stateListeners: Array<(state: 'starting' | 'running' | 'stopped' | 'failed') => void> = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  onStateChange(listener: (state: 'starting' | 'running' | 'stopped' | 'failed') => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  private emit(state: 'starting' | 'running' | 'stopped' | 'failed'): void {
+    for (const l of this.stateListeners) {
+      l(state);
+    }
+  }
+
+  /** The running server's API, starting it if needed; rejects with a ServerStartError. */
+  ready(): Promise<MirrordApi> {
+    if (this.api) {
+      return Promise.resolve(this.api);
+    }
+    if (!this.starting) {
+      this.starting = this.start().finally(() => {
+        this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  /** Starts the server in the background; failures are shown as a notification. */
+  startInBackground(): void {
+    this.ready().catch((err) => this.reportFailure(err));
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.startInBackground();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.api = undefined;
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (err) {
+        logError(`stopping the server: ${String(err)}`);
+      }
+    }
+    this.emit('stopped');
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+
+  reportFailure(err: unknown): void {
+    this.emit('failed');
+    const message = err instanceof Error ? err.message : String(err);
+    logError(`server start failed: ${message}`);
+    const setting = err instanceof ServerStartError ? err.setting : undefined;
+    void vscode.window
+      .showErrorMessage(`mirrord: the language server could not start: ${message}`, 'Open Setting', 'Show Log')
+      .then((choice) => {
+        if (choice === 'Open Setting') {
+          void openSettings(setting ?? 'mirrord.server');
+        } else if (choice === 'Show Log') {
+          getLogChannel().show(true);
+        }
+      });
+  }
+
+  private async start(): Promise<MirrordApi> {
+    this.emit('starting');
+    const settings = readSettings();
+    const plan = planServer(settings, findBundledWheel(this.context.extensionPath));
+    const exe = await this.resolveExecutable(plan);
+    logInfo(`starting the server: ${exe.command} ${exe.args.join(' ')}`);
+    const serverOptions: ServerOptions = {
+      run: { command: exe.command, args: exe.args, transport: TransportKind.stdio, options: { env: serverEnv() } },
+      debug: { command: exe.command, args: exe.args, transport: TransportKind.stdio, options: { env: serverEnv() } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: CONFIG_DOCUMENT_SELECTOR,
+      outputChannel: getLogChannel(),
+      initializationOptions: initializationOptions(settings),
+      middleware: {
+        workspace: {
+          // Answer the `mirrord` section with expanded paths, as in the initialization options.
+          configuration: async (params, token, next) => {
+            const raw = await next(params, token);
+            if (!Array.isArray(raw)) {
+              return raw;
+            }
+            return params.items.map((item, i) =>
+              item.section === 'mirrord' ? { ...(raw[i] ?? {}), ...initializationOptions(readSettings()).mirrord } : raw[i],
+            );
+          },
+        },
+      },
+    };
+    const client = new LanguageClient('mirrord', 'mirrord', serverOptions, clientOptions);
+    try {
+      await client.start();
+    } catch (err) {
+      void client.dispose().catch(() => undefined);
+      throw new ServerStartError(`${exe.command} exited during start-up (${String(err)}); see the mirrord output`, settingOf(plan));
+    }
+    this.client = client;
+    client.onDidChangeState((e) => {
+      // 1 = stopped in vscode-languageclient's State enum.
+      if (e.newState === 1 && this.client === client) {
+        this.api = undefined;
+        this.client = undefined;
+        this.emit('stopped');
+      }
+    });
+    this.api = createApi(client as unknown as RequestChannel, WorkDoneProgress.type);
+    this.emit('running');
+    return this.api;
+  }
+
+  private async resolveExecutable(plan: ServerPlan): Promise<Executable> {
+    switch (plan.kind) {
+      case 'path': {
+        if (plan.command.includes('/') && !fs.existsSync(plan.command)) {
+          throw new ServerStartError(`mirrord.server.path "${plan.command}" does not exist`, plan.setting);
+        }
+        return { command: plan.command, args: plan.args };
+      }
+      case 'python':
+        await requireServerModule(plan.python, plan.setting);
+        return { command: plan.python, args: SERVE_MODULE_ARGS };
+      case 'interpreter': {
+        const python = await findBasePython(vscode.workspace.workspaceFolders?.[0]?.uri);
+        await requireServerModule(python, 'mirrord.server.python');
+        return { command: python, args: SERVE_MODULE_ARGS };
+      }
+      case 'bundled': {
+        const python = await this.bundledPython(plan.wheel);
+        return { command: python, args: SERVE_MODULE_ARGS };
+      }
+    }
+  }
+
+  private async bundledPython(wheel: string): Promise<string> {
+    const storageDir = this.context.globalStorageUri.fsPath;
+    const basePython = await findBasePython(vscode.workspace.workspaceFolders?.[0]?.uri);
+    if (isEnvironmentCurrent(storageDir, wheel)) {
+      return ensureServerEnvironment({ storageDir, wheel, basePython, report: () => undefined });
+    }
+    const problem = await checkPython(basePython);
+    if (problem) {
+      throw new ServerStartError(`${problem}. Set mirrord.server.python to a Python 3.11+ interpreter.`, 'mirrord.server.python');
+    }
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'mirrord: setting up the language server (first start)', cancellable: false },
+      async (progress) => {
+        try {
+          return await ensureServerEnvironment({
+            storageDir,
+            wheel,
+            basePython,
+            report: (message) => {
+              logInfo(message);
+              progress.report({ message });
+            },
+            onOutput: (line) => getLogChannel().info(`[pip] ${line}`),
+          });
+        } catch (err) {
+          if (err instanceof ServerSetupError) {
+            throw new ServerStartError(err.message, 'mirrord.server.python');
+          }
+          throw err;
+        }
+      },
+    );
+  }
+}
+
+function settingOf(plan: ServerPlan): string | undefined {
+  return plan.kind === 'path' || plan.kind === 'python' ? plan.setting : plan.kind === 'interpreter' ? 'mirrord.server.python' : undefined;
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, PYTHONUNBUFFERED: '1' };
+}
+
+async function requireServerModule(python: string, setting: string): Promise<void> {
+  const problem = await checkPython(python);
+  if (problem) {
+    throw new ServerStartError(problem, setting);
+  }
+  const r = await runProcess(python, ['-c', 'import mirrord_ide'], { timeoutMs: 30000 });
+  if (r.code !== 0) {
+    throw new ServerStartError(
+      `the mirrord-ide package is not installed for "${python}" (${tail(r.stderr, 1)}); install it there or change ${setting}`,
+      setting,
+    );
+  }
+}
+
+export type { MirrordSettings };

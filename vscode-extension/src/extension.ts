@@ -1,0 +1,96 @@
+// Wiring only: the server, the status bar, the picker commands and the debug hook.
+import * as vscode from 'vscode';
+import { logInfo, showLog } from './common/log';
+import { RESTART_SETTINGS, readSettings } from './common/settings';
+import { ServerManager } from './common/server';
+import { isWorkspaceTrusted, registerCommand } from './common/vscodeapi';
+import { createConfig, currentConfigFile, openConfig, saveTargetToConfig } from './config/commands';
+import { MirrordDebugProvider } from './debug/provider';
+import { SessionTracker } from './debug/sessions';
+import { pickTarget } from './picker/quickpick';
+import { COMMAND_PALETTE, RecentStore } from './picker/recent';
+import { MirrordStatusBar } from './statusbar';
+
+let server: ServerManager | undefined;
+let sessions: SessionTracker | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  server = new ServerManager(context);
+  const srv = server;
+  const status = new MirrordStatusBar(context.workspaceState, () => readSettings().enabledByDefault);
+  srv.onStateChange((s) => status.setServerState(s));
+  const recent = new RecentStore(context.workspaceState);
+  sessions = new SessionTracker(() => srv.ready(), logInfo, (a) => status.setActive(a));
+  const tracker = sessions;
+  const kubeContext = () => readSettings().context;
+
+  const selectTarget = async (startWithNamespaces: boolean) => {
+    let api;
+    try {
+      api = await srv.ready();
+    } catch (err) {
+      srv.reportFailure(err);
+      return;
+    }
+    const configFile = currentConfigFile();
+    const choice = await pickTarget({
+      api,
+      configUri: configFile ? vscode.Uri.file(configFile).toString() : undefined,
+      recent: recent.get(COMMAND_PALETTE, kubeContext()),
+      startWithNamespaces,
+      onSave: (c) => saveTargetToConfig(c.target, c.namespace, configFile).then(() => undefined),
+    });
+    if (choice) {
+      await recent.set(COMMAND_PALETTE, { context: kubeContext(), namespace: choice.namespace, target: choice.target });
+      void vscode.window.showInformationMessage(
+        `mirrord: selected ${choice.target ?? 'targetless'} in namespace ${choice.namespace}; it is offered first at the next launch.`,
+      );
+    }
+  };
+
+  context.subscriptions.push(
+    srv,
+    status,
+    registerCommand('mirrord.selectTarget', () => selectTarget(false)),
+    registerCommand('mirrord.changeNamespace', () => selectTarget(true)),
+    registerCommand('mirrord.createConfig', () => createConfig()),
+    registerCommand('mirrord.openConfig', () => openConfig()),
+    registerCommand('mirrord.showServerLog', () => showLog()),
+    registerCommand('mirrord.restartServer', () => srv.restart()),
+    registerCommand('mirrord.toggle', async () => {
+      const on = await status.toggle();
+      if (on) {
+        srv.startInBackground();
+      }
+    }),
+    vscode.debug.registerDebugConfigurationProvider(
+      '*',
+      new MirrordDebugProvider({
+        api: () => srv.ready(),
+        isEnabled: () => status.enabled,
+        isTrusted: isWorkspaceTrusted,
+        kubeContext,
+        configFile: (folder, env) => currentConfigFile(folder, env),
+        pick: pickTarget,
+        recent,
+        sessions: tracker,
+        saveTarget: saveTargetToConfig,
+        log: logInfo,
+      }),
+    ),
+    vscode.debug.onDidTerminateDebugSession((s) => tracker.onTerminated(s.configuration)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
+        logInfo('settings changed: restarting the server');
+        void srv.restart();
+      }
+    }),
+  );
+  // Diagnostics in config files need the server from the start.
+  srv.startInBackground();
+}
+
+export async function deactivate(): Promise<void> {
+  await sessions?.stopAll();
+  await server?.stop();
+}

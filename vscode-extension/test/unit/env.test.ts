@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { activeOverride, launchEnv, mergeEnv } from '../../src/debug/env';
+
+const base = { type: 'node', name: 'App', request: 'launch' };
+
+describe('launch env', () => {
+  it('reads env objects and environment arrays', () => {
+    expect(launchEnv({ ...base, env: { A: '1', B: null } })).toEqual({ A: '1' });
+    expect(launchEnv({ ...base, environment: [{ name: 'X', value: 'y' }] })).toEqual({ X: 'y' });
+  });
+
+  it('MIRRORD_ACTIVE forces mirrord on or off', () => {
+    expect(activeOverride({ ...base, env: { MIRRORD_ACTIVE: '1' } })).toBe(true);
+    expect(activeOverride({ ...base, env: { MIRRORD_ACTIVE: '0' } })).toBe(false);
+    expect(activeOverride({ ...base, env: { MIRRORD_ACTIVE: 'true' } })).toBe(true);
+    expect(activeOverride({ ...base, environment: [{ name: 'MIRRORD_ACTIVE', value: '0' }] })).toBe(false);
+    expect(activeOverride({ ...base, env: {} })).toBeUndefined();
+    expect(activeOverride(base)).toBeUndefined();
+  });
+
+  it('merges the injected env over the launch env without mutating it', () => {
+    const config = { ...base, env: { A: 'local', KEEP: 'k' } };
+    const merged = mergeEnv(config, { A: 'remote', B: 'b' });
+    expect(merged.env).toEqual({ A: 'remote', KEEP: 'k', B: 'b' });
+    expect(config.env).toEqual({ A: 'local', KEEP: 'k' });
+  });
+
+  it('creates env when the launch has none', () => {
+    expect(mergeEnv(base, { B: 'b' }).env).toEqual({ B: 'b' });
+  });
+
+  it('updates cppdbg-style environment arrays', () => {
+    const merged = mergeEnv({ ...base, type: 'cppdbg', environment: [{ name: 'A', value: 'local' }, { name: 'C', value: 'c' }] }, { A: 'remote' });
+    expect(merged.environment).toEqual([{ name: 'C', value: 'c' }, { name: 'A', value: 'remote' }]);
+    expect(merged.env).toBeUndefined();
+  });
+});
