@@ -26,7 +26,7 @@ class StdioClient:
             *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=None,
             env=env,
         )
         return cls(proc)

@@ -8,6 +8,8 @@ await build({
   external: ['vscode'],
   format: 'cjs',
   platform: 'node',
+  // jsonc-parser's UMD `main` loads its parts with dynamic requires: bundle its ES build.
+  mainFields: ['module', 'main'],
   target: 'node18',
   sourcemap: true,
   minify: process.argv.includes('--minify'),

@@ -153,7 +153,7 @@ def picker_items(data: PickerInput) -> dict[str, Any]:
             )
 
     namespace_items: list[dict[str, Any]] = []
-    if data.all_namespaces is False:
+    if not data.all_namespaces and (data.targets is not None or data.namespaces):
         namespace_items.append(
             {
                 "label": ALL_NAMESPACES_LABEL,

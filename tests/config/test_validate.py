@@ -239,3 +239,31 @@ def test_never_raises_on_any_json(value: Any) -> None:
 def test_never_raises_on_config_like_values(value: Any) -> None:
     result = validate_config(value)
     assert all(p.code != "internal-error" for p in result.problems), result.problems
+
+
+def test_non_string_map_key() -> None:
+    p = only({"agent": {"labels": {1: "x"}}}, "wrong-type")
+    assert p.path == ("agent", "labels", 1) and p.on_key
+    assert "keys must be strings" in p.message
+
+
+def test_key_valid_only_in_another_form() -> None:
+    p = only({"target": {"path": "pod/a", "pod": "a"}}, "unknown-key")
+    assert p.path == ("target", "path")
+    assert "cannot be combined" in p.message and "replaceKey" not in p.data
+
+
+def test_checks_do_not_echo_removed_values() -> None:
+    value = {"feature": {"network": {"incoming": {"http_filter": {"all_of": [{"header": 1}]}}}}}
+    assert [p.code for p in problems(value)] == ["wrong-type"]
+
+
+def test_invalid_inner_filter() -> None:
+    value = {
+        "feature": {
+            "network": {"incoming": {"http_filter": {"any_of": [{"header": "a", "path": "b"}]}}}
+        }
+    }
+    p = only(value, "invalid-value")
+    assert p.path == ("feature", "network", "incoming", "http_filter", "any_of", 0)
+    assert "exactly one of" in p.message

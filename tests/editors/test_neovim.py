@@ -63,8 +63,9 @@ def kubeconfig(tmp_path: Path) -> Iterator[tuple[Path, list[str] | None]]:
         return
     from mirrord_ide.simcluster import testing
 
-    with testing.running_cluster(kubeconfig=tmp_path / "kubeconfig") as cluster:
-        yield cluster.kubeconfig, sorted(cluster.namespaces())
+    with testing.running_cluster() as cluster:
+        names = sorted(obj["metadata"]["name"] for obj in cluster.store.list("namespaces"))
+        yield cluster.kubeconfig_path, names
 
 
 def run_neovim(tmp_path: Path, kubeconfig: Path) -> dict:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -139,7 +139,7 @@ class AgentKube:
 
     def watch(
         self, path: str, resource_version: str, label_selector: str, timeout_seconds: int
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Watch events from `resource_version`; ends when the server ends the
         stream. Leaving the iterator early stops the watch thread."""
 
@@ -153,7 +153,7 @@ class AgentKube:
 
         return _threaded(open_stream, "watching the agent pod")
 
-    def follow_log(self, namespace: str, pod: str, container: str) -> AsyncIterator[str]:
+    def follow_log(self, namespace: str, pod: str, container: str) -> AsyncGenerator[str, None]:
         """The pod's log lines as they are written (`follow=true`)."""
 
         def open_stream() -> _LineStream:
@@ -169,29 +169,47 @@ class AgentKube:
         return _threaded(open_stream, f"reading the log of pod `{pod}`")
 
     def open_portforward(self, namespace: str, pod: str, port: int) -> Any:
-        """Blocking: a port-forward websocket to `pod:port`; returns the local
-        end of its socket pair (a real socket the event loop can use)."""
+        """Blocking: a port-forward websocket to `pod:port` (the client's
+        PortForward object; its `socket(port)` is one end of a socket pair)."""
         from kubernetes import client as k8s
         from kubernetes.stream import portforward
 
-        # `portforward` swaps the ApiClient's request function while it runs, so it
-        # gets a client of its own (same configuration) and one caller at a time.
+        # `portforward` swaps the ApiClient's transport while it runs, so it gets
+        # a client of its own (same configuration) and one caller at a time.
         with self._pf_lock:
             if self._pf_client is None:
                 self._pf_client = k8s.ApiClient(self.cluster.api_client.configuration)
-            api = k8s.CoreV1Api(self._pf_client)
+            api = _PortForwardApi(self._pf_client)
             try:
-                forward = portforward(
-                    api.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port)
-                )
+                return portforward(api.connect, pod, namespace, ports=str(port))
             except Exception as exc:  # noqa: BLE001 - mapped to a domain error
                 raise map_api_error(exc, f"port-forward to pod `{pod}`") from None
-        return forward
 
     def close(self) -> None:
         if self._pf_client is not None:
             with contextlib.suppress(Exception):
                 self._pf_client.close()
+
+
+class _PortForwardApi:
+    """The one generated-client method `portforward` needs, without loading
+    the (large, slow to import) CoreV1Api module."""
+
+    def __init__(self, api_client: Any) -> None:
+        self.api_client = api_client
+
+    def connect(self, name: str, namespace: str, ports: str, **kwargs: Any) -> Any:
+        serialized = self.api_client.param_serialize(
+            "GET",
+            namespaced(namespace, "pods", name) + "/portforward",
+            query_params=[("ports", ports)],
+            header_params={},
+            auth_settings=["BearerToken"],
+        )
+        response = self.api_client.call_api(
+            *serialized, _request_timeout=kwargs.get("_request_timeout")
+        )
+        return response.response
 
 
 def _delete_options(propagation: str) -> dict[str, Any]:
@@ -235,7 +253,7 @@ class _Closable(Protocol):
     def close(self) -> None: ...
 
 
-async def _threaded(open_stream: Callable[[], _Closable], what: str) -> AsyncIterator[Any]:
+async def _threaded(open_stream: Callable[[], _Closable], what: str) -> AsyncGenerator[Any, None]:
     """Iterate a blocking stream on a thread of its own, handing items to the
     loop. Leaving the iterator closes the stream, which ends the thread."""
     loop = asyncio.get_running_loop()

@@ -316,23 +316,25 @@ class Launcher:
                         break
                     remaining = max(1, int(deadline - loop.time()) + 1)
                     ready = False
-                    async for event in self.kube.watch(pods_path, rv, selector, remaining):
-                        kind = event.get("type")
-                        obj = event.get("object") or {}
-                        if kind == "ERROR":
-                            break  # e.g. 410 Gone: list again
-                        if kind not in ("ADDED", "MODIFIED", "DELETED"):
-                            continue
-                        pod_name = (obj.get("metadata") or {}).get("name")
-                        verdict = readiness.assess(
-                            obj, job, image=settings.image, deleted=kind == "DELETED"
-                        )
-                        last = verdict.state
-                        if verdict.error:
-                            raise verdict.error
-                        if verdict.ready:
-                            ready = True
-                            break
+                    events = self.kube.watch(pods_path, rv, selector, remaining)
+                    async with contextlib.aclosing(events):
+                        async for event in events:
+                            kind = event.get("type")
+                            obj = event.get("object") or {}
+                            if kind == "ERROR":
+                                break  # e.g. 410 Gone: list again
+                            if kind not in ("ADDED", "MODIFIED", "DELETED"):
+                                continue
+                            pod_name = (obj.get("metadata") or {}).get("name")
+                            verdict = readiness.assess(
+                                obj, job, image=settings.image, deleted=kind == "DELETED"
+                            )
+                            last = verdict.state
+                            if verdict.error:
+                                raise verdict.error
+                            if verdict.ready:
+                                ready = True
+                                break
                     if ready:
                         break
                 assert pod_name is not None
@@ -351,10 +353,12 @@ class Launcher:
         """Follow the agent's log to its `agent ready` line; a cluster that
         does not serve logs (forbidden, missing) is taken as ready."""
         try:
-            async for line in self.kube.follow_log(namespace, pod, container):
-                found, version = readiness.agent_version(line)
-                if found:
-                    return version
+            lines = self.kube.follow_log(namespace, pod, container)
+            async with contextlib.aclosing(lines):
+                async for line in lines:
+                    found, version = readiness.agent_version(line)
+                    if found:
+                        return version
         except Timeout:
             raise
         except MirrordError as error:

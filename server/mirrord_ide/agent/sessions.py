@@ -170,25 +170,25 @@ class SessionManager:
     async def start(
         self, request: StartRequest, progress: Progress | None = None
     ) -> dict[str, Any]:
-        kube = await self._kube()
-        choice = self._choose(request, kube.default_namespace)
-        session_id = str(uuid.uuid4())
-        plan = LaunchPlan(
-            namespace=choice.namespace,
-            agent_namespace=choice.agent_namespace,
-            target_kind=choice.kind,
-            target_name=choice.name,
-            container=choice.container,
-            target_path=choice.path,
-            settings=agent_settings(request.config, request.env),
-            env_settings=env_settings(request.config, request.env),
-            session_id=session_id,
-            owner=self.owner,
-        )
         task = asyncio.current_task()
         if task is not None:
             self._starting.add(task)
         try:
+            kube = await self._kube()
+            choice = self._choose(request, kube.default_namespace)
+            session_id = str(uuid.uuid4())
+            plan = LaunchPlan(
+                namespace=choice.namespace,
+                agent_namespace=choice.agent_namespace,
+                target_kind=choice.kind,
+                target_name=choice.name,
+                container=choice.container,
+                target_path=choice.path,
+                settings=agent_settings(request.config, request.env),
+                env_settings=env_settings(request.config, request.env),
+                session_id=session_id,
+                owner=self.owner,
+            )
             agent = await self._launcher(kube).launch(plan, progress or (lambda *_: None))
         finally:
             if task is not None:

@@ -169,7 +169,10 @@ class ClusterService:
     async def _require_namespace(self, namespace: str, timeout: float) -> None:
         if await self.namespace_exists(namespace, timeout) is False:
             self._known.pop(namespace, None)  # it may be created later
-            names = self._namespaces[1].namespaces if self._namespaces else []
+            try:
+                names = (await self.list_namespaces(timeout)).namespaces
+            except MirrordError:
+                names = []
             near = closest(namespace, names)
             hint = f"did you mean {', '.join(near)}?" if near else "check `kubectl get namespaces`"
             raise NotFound(f'namespace "{namespace}" not found', hint=hint)

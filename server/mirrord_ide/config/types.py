@@ -63,7 +63,8 @@ def by_kind(*tags: str) -> Discriminator:
 class Section(BaseModel):
     """Base of every config object: unknown keys are errors, as in mirrord."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Building validators is deferred to first use, which keeps server start-up fast.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 Bool = Annotated[bool, Strict()]

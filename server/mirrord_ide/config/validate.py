@@ -9,7 +9,6 @@ semantic checks and the target grammar. Never raises.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 from collections.abc import Mapping
@@ -87,7 +86,8 @@ def _validate(value: Any) -> ValidationResult:
                 )
             ],
         )
-    data: dict[str, Any] = _plain(value)
+    # The input is only copied when it has errors and needs pruning.
+    data: Any = value
     problems: list[Problem] = []
     pruned: list[KeyPath] = []
     config: MirrordConfig | None = None
@@ -96,6 +96,8 @@ def _validate(value: Any) -> ValidationResult:
             config = MirrordConfig.model_validate(data)
             break
         except ValidationError as exc:
+            if data is value:
+                data = _plain(value)
             round_paths: list[tuple[KeyPath, bool]] = []
             for err in exc.errors():
                 path = _user_path(err["loc"])
@@ -118,7 +120,11 @@ def _validate(value: Any) -> ValidationResult:
     if config is not None:
         from .checks import run_checks  # checks imports the model too; keep import order simple
 
-        problems.extend(run_checks(config, value))
+        # Checks see the config without the removed values; what they report about those
+        # places would be an echo of the schema errors already reported.
+        problems.extend(
+            p for p in run_checks(config, value) if not any(_overlaps(p.path, q) for q in pruned)
+        )
     return ValidationResult(config, _dedupe(problems))
 
 
@@ -127,7 +133,8 @@ def _validate(value: Any) -> ValidationResult:
 
 def _user_path(loc: tuple[Any, ...]) -> KeyPath:
     # Union branch tags look like "<object>"; they are not part of the user's document.
-    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("<")))
+    # A "[key]" step marks an error in a map key itself; the path then names that entry.
+    return tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("<") or p == "[key]")))
 
 
 def _to_problem(err: Any, path: KeyPath, root: Any) -> tuple[Problem | None, bool]:
@@ -142,12 +149,26 @@ def _to_problem(err: Any, path: KeyPath, root: Any) -> tuple[Problem | None, boo
         close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
         message = f"unknown key `{key}`{where}"
         data: dict[str, Any] = {}
-        if close:
+        if key in candidates:
+            # Valid in another form of this value (e.g. `path` next to `pod` in `target`).
+            message = f"`{key}` cannot be combined with the other keys{where}"
+        elif close:
             message += f"; did you mean `{close[0]}`?"
             data["replaceKey"] = close[0]
         elif candidates and len(candidates) <= 12:
             message += "; allowed keys: " + ", ".join(f"`{c}`" for c in candidates)
         return Problem(path, message, "unknown-key", on_key=True, data=data), False
+    if kind == "invalid_key" or "[key]" in err["loc"]:
+        bad_key = path[-1] if path else None
+        return (
+            Problem(
+                path,
+                f"keys must be strings, got {describe_value(bad_key)}",
+                "wrong-type",
+                on_key=True,
+            ),
+            False,
+        )
     if kind == "missing":
         if path and isinstance(path[-1], int):
             return (
@@ -306,11 +327,12 @@ def _target_problems(root: Mapping[str, Any]) -> list[Problem]:
 
 def _plain(value: Any) -> Any:
     """A deep copy made of dicts and lists, so pruning never touches the caller's data."""
-    if isinstance(value, Mapping):
-        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is dict or isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
         return [_plain(v) for v in value]
-    return copy.copy(value)
+    return value  # scalars are immutable
 
 
 def _get(root: Any, path: KeyPath) -> Any:
@@ -341,6 +363,11 @@ def _caused_by(path: KeyPath, pruned: KeyPath) -> bool:
     """Whether a later-round error at `path` follows from removing `pruned`."""
     scope = pruned[:-1] if len(pruned) > 1 else pruned
     return path[: len(scope)] == scope
+
+
+def _overlaps(a: KeyPath, b: KeyPath) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def _sort_key(path: KeyPath) -> tuple[Any, ...]:

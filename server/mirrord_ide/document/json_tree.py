@@ -9,8 +9,16 @@ from tree_sitter import Node as TsNode
 
 from mirrord_ide.config.problems import KeyPath
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, SyntaxProblem
-from mirrord_ide.document.ts_common import collect_syntax_errors, node_text, parse_tree, ts_range
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
+from mirrord_ide.document.ts_common import (
+    collect_syntax_errors,
+    named,
+    node_text,
+    parse_tree,
+    ts_range,
+    ts_span,
+)
+from mirrord_ide.textrange import Range
 
 _VALUE_NAMES = {"number", "string", "object", "array", "true", "false", "null"}
 
@@ -39,6 +47,10 @@ def _number(text: str) -> Any:
         return None
 
 
+def _as_range(r: Range | Span) -> Range:
+    return r.to_range() if isinstance(r, Span) else r
+
+
 class _Builder:
     def __init__(self, lines: LineIndex) -> None:
         self.lines = lines
@@ -46,18 +58,18 @@ class _Builder:
 
     def value(self, ts: TsNode, path: KeyPath) -> Node:
         kind = ts.type
-        rng = ts_range(self.lines, ts)
+        rng = ts_span(self.lines, ts)
         if ts.is_missing or ts.is_error:
             return Node("invalid", rng)
         if kind == "object":
             node = Node("object", rng)
-            for child in ts.named_children:
+            for child in named(ts):
                 if child.type == "pair":
                     self.member(node, child, path)
             return node
         if kind == "array":
             node = Node("array", rng)
-            for child in ts.named_children:
+            for child in named(ts):
                 if child.type in _VALUE_NAMES:
                     node.add(self.value(child, (*path, len(node.children))))
             return node
@@ -77,7 +89,7 @@ class _Builder:
         if key_ts is None or key_ts.is_missing or key_ts.type != "string":
             return
         key = _decode_string(key_ts)
-        key_range = ts_range(self.lines, key_ts)
+        key_range = ts_span(self.lines, key_ts)
         value_ts = pair.child_by_field_name("value")
         if value_ts is None:
             child = Node("invalid", key_range)
@@ -86,18 +98,31 @@ class _Builder:
         child.key = key
         child.key_range = key_range
         if parent.get(key) is not None:
-            self.duplicates.append(DuplicateKey((*path, key), key_range))
+            self.duplicates.append(DuplicateKey((*path, key), _as_range(key_range)))
             parent.children = [c for c in parent.children if c.key != key]
             parent._by_key = None
         parent.add(child)
 
 
-def _is_trailing_comma(node: TsNode) -> bool:
-    """`[1, 2,]` and `{"a": 1,}` are accepted, as in JSON with comments."""
-    if node_text(node).strip() != ",":
-        return False
+def _next_token(node: TsNode) -> TsNode | None:
     sibling = node.next_sibling
-    return sibling is not None and sibling.type in ("}", "]")
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_sibling
+    return sibling
+
+
+def _is_trailing_comma(node: TsNode) -> bool:
+    """`[1, 2,]` and `{"a": 1,}` are accepted, as in JSON with comments. The
+    parser reports them as a stray `,` or as a missing value before the bracket."""
+    after = _next_token(node)
+    if after is None or after.type not in ("}", "]"):
+        return False
+    if node.is_missing:
+        before = node.prev_sibling
+        while before is not None and before.type == "comment":
+            before = before.prev_sibling
+        return before is not None and before.type == ","
+    return node_text(node).strip() == ","
 
 
 def _missing_message(node: TsNode) -> str:
@@ -114,7 +139,7 @@ def parse_json(text: str) -> ParsedDocument:
     )
     builder = _Builder(lines)
     root: Node | None = None
-    for child in tree.root_node.named_children:
+    for child in named(tree.root_node):
         if child.type in _VALUE_NAMES:
             if root is None:
                 root = builder.value(child, ())

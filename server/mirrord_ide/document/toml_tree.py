@@ -11,8 +11,15 @@ from tree_sitter import Node as TsNode
 
 from mirrord_ide.config.problems import KeyPath
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, SyntaxProblem
-from mirrord_ide.document.ts_common import collect_syntax_errors, node_text, parse_tree, ts_range
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
+from mirrord_ide.document.ts_common import (
+    collect_syntax_errors,
+    named,
+    node_text,
+    parse_tree,
+    ts_range,
+    ts_span,
+)
 from mirrord_ide.textrange import Range
 
 _SCALARS = {
@@ -62,7 +69,7 @@ def _scalar_value(kind: str, text: str) -> Any:
 def _key_parts(key: TsNode) -> list[TsNode]:
     if key.type == "dotted_key":
         parts: list[TsNode] = []
-        for child in key.named_children:
+        for child in named(key):
             parts.extend(_key_parts(child))
         return parts
     return [key]
@@ -79,6 +86,10 @@ def _key_name(part: TsNode) -> str:
 _KEY_TYPES = ("bare_key", "quoted_key", "dotted_key")
 
 
+def _as_range(r: Range | Span) -> Range:
+    return r.to_range() if isinstance(r, Span) else r
+
+
 class _Builder:
     def __init__(self, lines: LineIndex) -> None:
         self.lines = lines
@@ -86,19 +97,19 @@ class _Builder:
         self.errors: list[SyntaxProblem] = []
 
     def value(self, ts: TsNode) -> Node:
-        rng = ts_range(self.lines, ts)
+        rng = ts_span(self.lines, ts)
         kind = ts.type
         if ts.is_missing or ts.is_error:
             return Node("invalid", rng)
         if kind == "inline_table":
             node = Node("object", rng)
-            for pair in ts.named_children:
+            for pair in named(ts):
                 if pair.type == "pair":
                     self.pair(node, pair, ())
             return node
         if kind == "array":
             node = Node("array", rng)
-            for item in ts.named_children:
+            for item in named(ts):
                 if item.type != "comment":
                     node.add(self.value(item))
             return node
@@ -111,7 +122,7 @@ class _Builder:
         return Node(node_kind, rng, value)  # type: ignore[arg-type]
 
     def descend(
-        self, parent: Node, parts: list[TsNode], path: KeyPath, span: Range
+        self, parent: Node, parts: list[TsNode], path: KeyPath, span: Range | Span
     ) -> tuple[Node, KeyPath] | None:
         """Walk (creating implicit tables) through the parts of a dotted key."""
         node = parent
@@ -119,7 +130,7 @@ class _Builder:
             name = _key_name(part)
             child = node.get(name)
             if child is None:
-                child = Node("object", span, key=name, key_range=ts_range(self.lines, part))
+                child = Node("object", span, key=name, key_range=ts_span(self.lines, part))
                 node.add(child)
             elif child.kind == "array" and child.children and child.children[-1].kind == "object":
                 # `[[a]]` then `[a.b]` or `a.b = …` extends the latest element.
@@ -134,47 +145,47 @@ class _Builder:
         return node, path
 
     def pair(self, table: Node, pair: TsNode, path: KeyPath) -> None:
-        key_ts = pair.named_children[0] if pair.named_children else None
+        key_ts = named(pair)[0] if named(pair) else None
         if key_ts is None or key_ts.type not in _KEY_TYPES:
             return
         parts = _key_parts(key_ts)
-        value_ts = pair.named_children[1] if len(pair.named_children) > 1 else None
-        pair_range = ts_range(self.lines, pair)
+        value_ts = named(pair)[1] if len(named(pair)) > 1 else None
+        pair_range = ts_span(self.lines, pair)
         found = self.descend(table, parts[:-1], path, pair_range)
         if found is None:
             return
         parent, parent_path = found
         last = parts[-1]
         name = _key_name(last)
-        key_range = ts_range(self.lines, last)
+        key_range = ts_span(self.lines, last)
         child = self.value(value_ts) if value_ts is not None else Node("invalid", key_range)
         child.key = name
         child.key_range = key_range
         if parent.get(name) is not None:
-            self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+            self.duplicates.append(DuplicateKey((*parent_path, name), _as_range(key_range)))
             return
         parent.add(child)
 
     def table(self, root: Node, table: TsNode, is_array: bool) -> None:
-        children = table.named_children
+        children = named(table)
         if not children or children[0].type not in _KEY_TYPES:
             return
         parts = _key_parts(children[0])
-        span = ts_range(self.lines, table)
+        span = ts_span(self.lines, table)
         found = self.descend(root, parts[:-1], (), span)
         if found is None:
             return
         parent, parent_path = found
         last = parts[-1]
         name = _key_name(last)
-        key_range = ts_range(self.lines, last)
+        key_range = ts_span(self.lines, last)
         existing = parent.get(name)
         if is_array:
             if existing is None:
                 existing = Node("array", span, key=name, key_range=key_range)
                 parent.add(existing)
             elif existing.kind != "array":
-                self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+                self.duplicates.append(DuplicateKey((*parent_path, name), _as_range(key_range)))
                 return
             target = Node("object", span)
             existing.add(target)
@@ -188,7 +199,7 @@ class _Builder:
                 target = existing
                 target.range, target.key_range = span, key_range
             else:
-                self.duplicates.append(DuplicateKey((*parent_path, name), key_range))
+                self.duplicates.append(DuplicateKey((*parent_path, name), _as_range(key_range)))
                 return
             path = (*parent_path, name)
         for pair in children[1:]:
@@ -202,7 +213,7 @@ def parse_toml(text: str) -> ParsedDocument:
     errors = collect_syntax_errors(tree, lines)
     builder = _Builder(lines)
     root = Node("object", ts_range(lines, tree.root_node))
-    for child in tree.root_node.named_children:
+    for child in named(tree.root_node):
         if child.type == "pair":
             builder.pair(root, child, ())
         elif child.type == "table":

@@ -21,15 +21,67 @@ if TYPE_CHECKING:
 NodeKind = Literal["object", "array", "string", "number", "boolean", "null", "invalid"]
 
 
-@dataclass(eq=False)
+class Span:
+    """A tree-sitter extent, converted to an LSP range only when asked: most
+    nodes of a large document are never shown to the user."""
+
+    __slots__ = ("lines", "start", "end")
+
+    def __init__(self, lines: LineIndex, start: tuple[int, int], end: tuple[int, int]) -> None:
+        self.lines = lines
+        self.start = start
+        self.end = end
+
+    def to_range(self) -> Range:
+        return self.lines.range_from_points(self.start, self.end)
+
+
 class Node:
-    kind: NodeKind
-    range: Range
-    value: Any = None  # plain python; for containers filled by `finish()`
-    key: str | None = None  # set on object members
-    key_range: Range | None = None
-    children: list[Node] = field(default_factory=list)
-    _by_key: dict[str, Node] | None = field(default=None, repr=False)
+    """One value of the document; object members also carry their key."""
+
+    __slots__ = ("kind", "_range", "value", "key", "_key_range", "children", "_by_key")
+
+    def __init__(
+        self,
+        kind: NodeKind,
+        range: Range | Span,  # noqa: A002 - the LSP name
+        value: Any = None,
+        key: str | None = None,
+        key_range: Range | Span | None = None,
+        children: list[Node] | None = None,
+    ) -> None:
+        self.kind = kind
+        self._range = range
+        self.value = value  # plain python; for containers filled by `finish()`
+        self.key = key  # set on object members
+        self._key_range = key_range
+        self.children: list[Node] = children if children is not None else []
+        self._by_key: dict[str, Node] | None = None
+
+    @property
+    def range(self) -> Range:
+        r = self._range
+        if isinstance(r, Span):
+            r = self._range = r.to_range()
+        return r
+
+    @range.setter
+    def range(self, value: Range | Span) -> None:
+        self._range = value
+
+    @property
+    def key_range(self) -> Range | None:
+        r = self._key_range
+        if isinstance(r, Span):
+            r = self._key_range = r.to_range()
+        return r
+
+    @key_range.setter
+    def key_range(self, value: Range | Span | None) -> None:
+        self._key_range = value
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind!r}, key={self.key!r}, value={self.value!r})"
 
     def get(self, key: str | int) -> Node | None:
         """A member (objects, by key) or an item (arrays, by index)."""

@@ -10,7 +10,7 @@ from tree_sitter import Node as TsNode
 
 from mirrord_ide.document.formats import ConfigFormat
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import SyntaxProblem
+from mirrord_ide.document.tree import Span, SyntaxProblem
 from mirrord_ide.textrange import Position, Range
 
 _languages: dict[ConfigFormat, Language] = {}
@@ -44,6 +44,15 @@ def ts_range(lines: LineIndex, node: TsNode) -> Range:
     return lines.range_from_points(node.start_point, node.end_point)
 
 
+def ts_span(lines: LineIndex, node: TsNode) -> Span:
+    return Span(lines, node.start_point, node.end_point)
+
+
+def named(node: TsNode) -> list[TsNode]:
+    """Named children (`children` filtered is faster than `named_children`)."""
+    return [c for c in node.children if c.is_named]
+
+
 def node_text(node: TsNode) -> str:
     raw = node.text
     return raw.decode("utf-8", "replace") if raw is not None else ""
@@ -75,6 +84,8 @@ def collect_syntax_errors(
     while stack:
         node = stack.pop()
         if node.is_missing:
+            if ignore is not None and ignore(node):
+                continue
             msg = missing_message(node) if missing_message else f"Expected `{node.type}`"
             problems.append(SyntaxProblem(ts_range(lines, node), msg))
             continue

@@ -12,8 +12,16 @@ from tree_sitter import Node as TsNode
 
 from mirrord_ide.config.problems import KeyPath
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument
-from mirrord_ide.document.ts_common import collect_syntax_errors, node_text, parse_tree, ts_range
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span
+from mirrord_ide.document.ts_common import (
+    collect_syntax_errors,
+    named,
+    node_text,
+    parse_tree,
+    ts_range,
+    ts_span,
+)
+from mirrord_ide.textrange import Range
 
 _MAPPINGS = ("block_mapping", "flow_mapping")
 _SEQUENCES = ("block_sequence", "flow_sequence")
@@ -29,7 +37,7 @@ def _safe_load(text: str) -> Any:
 
 def _plain(ts: TsNode) -> tuple[str, Any]:
     text = node_text(ts)
-    inner = ts.named_children[0].type if ts.named_children else "string_scalar"
+    inner = named(ts)[0].type if named(ts) else "string_scalar"
     if inner == "null_scalar":
         return "null", None
     if inner == "boolean_scalar":
@@ -70,6 +78,10 @@ def _quoted(ts: TsNode) -> str:
     return loaded if isinstance(loaded, str) else text[1:-1]
 
 
+def _as_range(r: Range | Span) -> Range:
+    return r.to_range() if isinstance(r, Span) else r
+
+
 class _Builder:
     def __init__(self, lines: LineIndex) -> None:
         self.lines = lines
@@ -79,14 +91,14 @@ class _Builder:
     def value(self, ts: TsNode | None, path: KeyPath, fallback: Any) -> Node:
         if ts is None:
             return Node("null", fallback, None)
-        rng = ts_range(self.lines, ts)
+        rng = ts_span(self.lines, ts)
         if ts.is_missing or ts.is_error:
             return Node("invalid", rng)
         kind = ts.type
         if kind in ("block_node", "flow_node"):
             anchor: str | None = None
             content: TsNode | None = None
-            for child in ts.named_children:
+            for child in named(ts):
                 if child.type == "anchor":
                     anchor = node_text(child).lstrip("&")
                 elif child.type in ("tag", "comment"):
@@ -100,7 +112,7 @@ class _Builder:
             return node
         if kind in _MAPPINGS:
             node = Node("object", rng)
-            for child in ts.named_children:
+            for child in named(ts):
                 if child.type in _PAIRS:
                     self.member(node, child, path)
                 elif child.type == "flow_node":  # `{a, b}`: keys with null values
@@ -108,16 +120,16 @@ class _Builder:
             return node
         if kind in _SEQUENCES:
             node = Node("array", rng)
-            for child in ts.named_children:
+            for child in named(ts):
                 if child.type == "block_sequence_item":
-                    item = child.named_children[0] if child.named_children else None
+                    item = named(child)[0] if named(child) else None
                     item_node = self.value(
-                        item, (*path, len(node.children)), ts_range(self.lines, child)
+                        item, (*path, len(node.children)), ts_span(self.lines, child)
                     )
                     node.add(item_node)
                 elif child.type in ("flow_node", "flow_pair"):
                     if child.type == "flow_pair":  # `[a: 1]` is a one-pair mapping
-                        single = Node("object", ts_range(self.lines, child))
+                        single = Node("object", ts_span(self.lines, child))
                         self.member(single, child, (*path, len(node.children)))
                         node.add(single)
                     else:
@@ -155,7 +167,7 @@ class _Builder:
         key = self._key(key_ts)
         if key is None:
             return
-        key_range = ts_range(self.lines, key_ts)
+        key_range = ts_span(self.lines, key_ts)
         value_ts = pair.child_by_field_name("value")
         # `key:` with nothing after it is null; its range is the key's. When a
         # broken value follows on the same line, the member is invalid instead.
@@ -173,14 +185,14 @@ class _Builder:
     def bare_key(self, parent: Node, key_ts: TsNode, path: KeyPath) -> None:
         key = self._key(key_ts)
         if key is not None:
-            rng = ts_range(self.lines, key_ts)
+            rng = ts_span(self.lines, key_ts)
             self._attach(parent, Node("null", rng), key, rng, path)
 
     def _attach(self, parent: Node, child: Node, key: str, key_range: Any, path: KeyPath) -> None:
         child.key = key
         child.key_range = key_range
         if parent.get(key) is not None:
-            self.duplicates.append(DuplicateKey((*path, key), key_range))
+            self.duplicates.append(DuplicateKey((*path, key), _as_range(key_range)))
             parent.children = [c for c in parent.children if c.key != key]
             parent._by_key = None
         parent.add(child)
@@ -192,10 +204,10 @@ def parse_yaml(text: str) -> ParsedDocument:
     errors = collect_syntax_errors(tree, lines)
     builder = _Builder(lines)
     root: Node | None = None
-    for document in tree.root_node.named_children:
+    for document in named(tree.root_node):
         if document.type != "document":
             continue
-        for child in document.named_children:
+        for child in named(document):
             if child.type in ("block_node", "flow_node"):
                 root = builder.value(child, (), ts_range(lines, child))
                 break

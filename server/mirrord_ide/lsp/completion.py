@@ -60,11 +60,13 @@ def _documentation(text: Any, markdown: bool) -> types.MarkupContent | str | Non
 def to_completion_item(
     suggestion: Suggestion, *, snippets: bool, markdown: bool
 ) -> types.CompletionItem:
-    text = suggestion.insert_text if suggestion.insert_text is not None else suggestion.label
-    as_snippet = bool(suggestion.is_snippet) and snippets
+    text = suggestion.insert_text or suggestion.label
+    as_snippet = suggestion.is_snippet and snippets
     if suggestion.is_snippet and not snippets:
         text = snippet_to_plain(text)
-    item = types.CompletionItem(
+    # Clients filter by the text in the replaced range, which may start with a quote.
+    filter_text = suggestion.filter_text or (snippet_to_plain(text) if as_snippet else text)
+    return types.CompletionItem(
         label=suggestion.label,
         kind=completion_kind(suggestion.kind),
         detail=suggestion.detail or None,
@@ -72,14 +74,11 @@ def to_completion_item(
         insert_text_format=(
             types.InsertTextFormat.Snippet if as_snippet else types.InsertTextFormat.PlainText
         ),
+        text_edit=types.TextEdit(range=to_lsp_range(suggestion.replace_range), new_text=text),
+        filter_text=filter_text if filter_text != suggestion.label else None,
+        sort_text=suggestion.sort_text,
+        tags=[types.CompletionItemTag.Deprecated] if suggestion.deprecated else None,
     )
-    if suggestion.replace_range is not None:
-        item.text_edit = types.TextEdit(range=to_lsp_range(suggestion.replace_range), new_text=text)
-        # Clients filter by the text in the replaced range, which may start with a quote.
-        item.filter_text = snippet_to_plain(text) if as_snippet else text
-    else:
-        item.insert_text = text
-    return item
 
 
 def register(server: MirrordLanguageServer) -> None:

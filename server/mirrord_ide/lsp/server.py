@@ -11,16 +11,19 @@ import asyncio
 import importlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from mirrord_ide import __version__
 from mirrord_ide.lsp.state import AnalyzedDocument
+from mirrord_ide.lsp.stdio import FrameReader
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,28 @@ class MirrordLanguageServer(LanguageServer):
                     listener(dict(self.settings))
                 except Exception:  # noqa: BLE001 - one listener must not break the others
                     log.exception("settings listener failed")
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Like pygls's, but the stdin reader is a daemon thread so `exit` ends
+        the process without waiting for the client to close its end."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=FrameReader((stdin or sys.stdin.buffer).fileno()),
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.info("the client closed the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would show "Error in server: ..." pop-ups; users get clean

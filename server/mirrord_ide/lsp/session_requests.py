@@ -14,6 +14,8 @@ import atexit
 import contextlib
 import inspect
 import logging
+import signal
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -57,10 +59,25 @@ def session_manager(ls: Any) -> Any:
 
         manager = SessionManager(kube)
         ls.services[SESSIONS] = manager
-        # The client may vanish without `shutdown` (stdin closed, killed IDE):
+        # The client may vanish without `shutdown` (stdin closed, IDE killed):
         # the agents still go when this process exits.
         atexit.register(manager.stop_all_sync)
+        _exit_cleanly_on_sigterm()
     return manager
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM a normal exit so the exit-time cleanup runs (by default
+    SIGTERM ends the process without it). Leaves any other handler alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 # -- config -------------------------------------------------------------------------

@@ -267,12 +267,12 @@ def pod_status(
         if state == "pending":
             cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
         elif state == "imagepull":
-            message = (
+            pull_message = (
                 f'Back-off pulling image "{c["image"]}"'
                 if pull_reason == "ImagePullBackOff"
                 else f'failed to pull and unpack image "{c["image"]}": not found'
             )
-            cs["state"] = {"waiting": {"reason": pull_reason, "message": message}}
+            cs["state"] = {"waiting": {"reason": pull_reason, "message": pull_message}}
         elif state in ("succeeded", "failed"):
             cs["containerID"] = container_id(key, name)
             cs["imageID"] = _image_id(c["image"])
@@ -324,7 +324,7 @@ def pod_status(
     ready = all_ready and phase == "Running"
     not_ready_reason = "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"
     unready = [s["name"] for s in statuses if not s["ready"]]
-    message = None
+    message: str | None = None
     if not ready and phase in ("Running", "Pending"):
         message = f"containers with unready status: [{' '.join(unready)}]"
     conditions = [

@@ -89,10 +89,10 @@ async def _apply_faults(
 
 async def handle(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    user: User | None = None
+    who: list[User] = []
     status = 500
     try:
-        response = await _handle(request, state)
+        response = await _handle(request, state, who)
         status = response.status
         return response
     except ApiError as error:
@@ -102,20 +102,19 @@ async def handle(request: web.Request) -> web.StreamResponse:
         status = 0
         raise
     finally:
-        user = request.get("user")
         state.requests.add(
-            request.method, request.path, request.query_string, user.name if user else None, status
+            request.method, request.path, request.query_string, who[0].name if who else None, status
         )
 
 
-async def _handle(request: web.Request, state: ClusterState) -> web.StreamResponse:
+async def _handle(request: web.Request, state: ClusterState, who: list[User]) -> web.StreamResponse:
     if request.path in _PUBLIC:
         body = _discovery(request)
         return web.Response(body=body) if isinstance(body, bytes) else json_response(body)
     user = state.authorizer.authenticate(request.headers.get("Authorization"))
     if user is None:
         raise unauthorized()
-    request["user"] = user
+    who.append(user)
     rp = api.parse_resource_path(request.path)
     if rp is None:
         decision_body = _discovery(request)

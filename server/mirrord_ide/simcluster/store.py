@@ -10,6 +10,7 @@ callers outside the server get deep copies.
 from __future__ import annotations
 
 import bisect
+import builtins
 import copy
 import threading
 import uuid
@@ -53,12 +54,12 @@ class Store:
     def __init__(self, history_limit: int = 5000):
         self._lock = threading.RLock()
         self._objects: dict[str, dict[Key, Obj]] = {plural: {} for plural in BY_PLURAL}
-        self._sorted: dict[str, list[Key] | None] = {plural: None for plural in BY_PLURAL}
+        self._sorted: dict[str, builtins.list[Key] | None] = {plural: None for plural in BY_PLURAL}
         self._rv = 1
         self._history: deque[WatchEvent] = deque(maxlen=history_limit)
         # The oldest resourceVersion a watch may still resume from.
         self._oldest_rv = 1
-        self._listeners: list[Listener] = []
+        self._listeners: builtins.list[Listener] = []
         self._name_counter = 0
 
     # ---- reading -------------------------------------------------------------------------
@@ -73,7 +74,7 @@ class Store:
         obj = self.get_ref(resource, namespace, name)
         return copy.deepcopy(obj) if obj is not None else None
 
-    def list(self, resource: str, ns: str | None = None) -> list[Obj]:
+    def list(self, resource: str, ns: str | None = None) -> builtins.list[Obj]:
         """Deep copies of the objects of one kind, optionally in one namespace."""
         _, items = self.snapshot(resource, ns)
         return copy.deepcopy(items)
@@ -85,7 +86,7 @@ class Store:
 
     def snapshot(
         self, resource: str, ns: str | None = None, start_after: Key | None = None
-    ) -> tuple[int, list[Obj]]:
+    ) -> tuple[int, builtins.list[Obj]]:
         """(current resourceVersion, stored objects ordered by namespace/name).
 
         `start_after` skips keys up to and including it (pagination). Objects are the
@@ -243,7 +244,7 @@ class Store:
 
     def open_watch(
         self, resource: str, since: int | None, listener: Listener
-    ) -> tuple[list[WatchEvent], int, Callable[[], None]]:
+    ) -> tuple[builtins.list[WatchEvent], int, Callable[[], None]]:
         """Atomically: the events to replay and a subscription to everything after.
 
         `since` None means "current state first": an ADDED event per existing object.
@@ -267,9 +268,11 @@ class Store:
         try:
             return self._objects[resource]
         except KeyError:
-            raise ApiError(404, f"the server could not find the requested resource ({resource})")
+            raise ApiError(
+                404, f"the server could not find the requested resource ({resource})"
+            ) from None
 
-    def _sorted_keys(self, resource: str) -> list[Key]:
+    def _sorted_keys(self, resource: str) -> builtins.list[Key]:
         keys = self._sorted[resource]
         if keys is None:
             keys = sorted(self._objects[resource])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
@@ -161,30 +161,15 @@ async def _portforward(
             await send(
                 2 * index + 1,
                 (
-                    f"error forwarding port {port} to pod {pod['metadata']['uid']}, uid : failed to "
-                    f"connect to localhost:{port} inside namespace of pod "
+                    f"error forwarding port {port} to pod {pod['metadata']['uid']}, uid : "
+                    f"failed to connect to localhost:{port} inside namespace of pod "
                     f"{pod['metadata']['name']}: connection refused"
                 ).encode(),
             )
             continue
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         queues[2 * index] = queue
-
-        async def incoming(q: asyncio.Queue[bytes | None] = queue) -> AsyncIterator[bytes]:
-            while (chunk := await q.get()) is not None:
-                yield chunk
-
-        async def session(
-            channel: int = 2 * index, feed: AsyncIterator[bytes] = incoming()
-        ) -> None:
-            await agent.run_agent_session(
-                pod,
-                agent.agent_version(pod, state.options.agent_version),
-                feed,
-                lambda data: send(channel, data),
-            )
-
-        sessions.append(asyncio.ensure_future(session()))
+        sessions.append(asyncio.ensure_future(_agent_session(state, pod, 2 * index, queue, send)))
     try:
         async for msg in ws:
             if msg.type == WSMsgType.BINARY and msg.data:
@@ -202,3 +187,21 @@ async def _portforward(
                 await task
         await ws.close()
     return ws
+
+
+async def _agent_session(
+    state: ClusterState,
+    pod: Obj,
+    channel: int,
+    queue: asyncio.Queue[bytes | None],
+    send: Callable[[int, bytes], Awaitable[None]],
+) -> None:
+    async def incoming() -> AsyncIterator[bytes]:
+        while (chunk := await queue.get()) is not None:
+            yield chunk
+
+    async def reply(data: bytes) -> None:
+        await send(channel, data)
+
+    version = agent.agent_version(pod, state.options.agent_version)
+    await agent.run_agent_session(pod, version, incoming(), reply)

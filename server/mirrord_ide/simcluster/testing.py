@@ -38,10 +38,13 @@ class SimCluster:
         host: str = "127.0.0.1",
         port: int = 0,
         workdir: Path | None = None,
+        tls: bool = True,
     ):
         self.state = state
         self._owns_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="simcluster-"))
+        self.cert = make_server_cert() if tls else None
+        self._ssl = self.cert.ssl_context(self.workdir) if self.cert else None
         self._loop = asyncio.new_event_loop()
         self._stop_event: asyncio.Event | None = None
         self._ready: Future[tuple[str, int]] = Future()

@@ -126,7 +126,8 @@ class WatchStream:
             await response.write(
                 self._error_line(
                     gone(
-                        f"too old resource version: {raw_rv or 0} ({self.state.store.resource_version})"
+                        f"too old resource version: {raw_rv or 0} "
+                        f"({self.state.store.resource_version})"
                     )
                 )
             )
@@ -152,27 +153,27 @@ class WatchStream:
             bookmarks = self.query.get("allowWatchBookmarks", "").lower() == "true"
             next_bookmark = time.monotonic() + self.state.options.bookmark_interval
             closing_task = asyncio.ensure_future(self.closing.wait())
+            getter: asyncio.Future[Any] | None = None
             try:
                 while not self.closing.is_set():
                     now = time.monotonic()
                     wake = deadline if not bookmarks else min(deadline, next_bookmark)
                     if now >= deadline:
                         break
-                    getter = asyncio.ensure_future(queue.get())
+                    if getter is None:
+                        getter = asyncio.ensure_future(queue.get())
                     done, _ = await asyncio.wait(
                         {getter, closing_task},
                         timeout=max(0.0, wake - now),
                         return_when=asyncio.FIRST_COMPLETED,
                     )
                     if getter not in done:
-                        getter.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await getter
                         if bookmarks and time.monotonic() >= next_bookmark:
                             await response.write(self._bookmark(last_rv))
                             next_bookmark = time.monotonic() + self.state.options.bookmark_interval
                         continue
                     events = [getter.result()]
+                    getter = None
                     while not queue.empty():
                         events.append(queue.get_nowait())
                     chunk = []
@@ -187,6 +188,8 @@ class WatchStream:
                         await response.write(b"".join(chunk))
             finally:
                 closing_task.cancel()
+                if getter is not None:
+                    getter.cancel()
         except (ConnectionResetError, asyncio.CancelledError):
             unsubscribe()
             raise

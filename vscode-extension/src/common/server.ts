@@ -1,7 +1,7 @@
 // Starts, restarts and stops the language client; explains why when the server cannot start.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { createApi, type MirrordApi, type RequestChannel } from './api';
 import { ensureServerEnvironment, findBundledWheel, isEnvironmentCurrent, ServerSetupError } from './bundled';
 import { planServer, SERVE_MODULE_ARGS, type ServerPlan } from './launch';
@@ -113,9 +113,10 @@ export class ServerManager implements vscode.Disposable {
     const plan = planServer(settings, findBundledWheel(this.context.extensionPath));
     const exe = await this.resolveExecutable(plan);
     logInfo(`starting the server: ${exe.command} ${exe.args.join(' ')}`);
+    // No `transport`: with TransportKind.stdio the client would append `--stdio`.
     const serverOptions: ServerOptions = {
-      run: { command: exe.command, args: exe.args, transport: TransportKind.stdio, options: { env: serverEnv() } },
-      debug: { command: exe.command, args: exe.args, transport: TransportKind.stdio, options: { env: serverEnv() } },
+      run: { command: exe.command, args: exe.args, options: { env: serverEnv() } },
+      debug: { command: exe.command, args: exe.args, options: { env: serverEnv() } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: CONFIG_DOCUMENT_SELECTOR,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { activeOverride, launchEnv, mergeEnv } from '../../src/debug/env';
+import { activeOverride, launchEnv, mergeEnv, type LaunchConfig } from '../../src/debug/env';
 
-const base = { type: 'node', name: 'App', request: 'launch' };
+const base: LaunchConfig = { type: 'node', name: 'App', request: 'launch' };
 
 describe('launch env', () => {
   it('reads env objects and environment arrays', () => {

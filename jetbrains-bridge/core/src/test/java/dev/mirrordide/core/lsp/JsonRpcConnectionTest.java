@@ -91,6 +91,9 @@ class JsonRpcConnectionTest {
 
   @Test
   void handlerErrorsBecomeErrorResponsesNotCrashes() throws Exception {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(JsonRpcConnection.class.getName());
+    java.util.logging.Level before = log.getLevel();
+    log.setLevel(java.util.logging.Level.OFF); // the failure is expected; keep the output clean
     try (FakePeer peer = new FakePeer()) {
       peer.client.onRequest("boom", p -> {
         throw new IllegalStateException("bug");
@@ -105,6 +108,8 @@ class JsonRpcConnectionTest {
       JsonObject e = peer.next().getAsJsonObject("error");
       assertEquals(-32602, e.get("code").getAsInt());
       assertEquals("d", e.get("data").getAsString());
+    } finally {
+      log.setLevel(before);
     }
   }
 

@@ -1,0 +1,8 @@
+rootProject.name = "mirrord-ide-jetbrains"
+
+pluginManagement {
+    repositories {
+        gradlePluginPortal()
+        mavenCentral()
+    }
+}

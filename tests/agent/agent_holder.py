@@ -1,0 +1,32 @@
+"""A stand-in server process: starts one targetless session, prints its
+result as one JSON line, then waits until killed.
+
+    python agent_holder.py KUBECONFIG NAMESPACE
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from mirrord_ide.agent.kube import AgentKube
+from mirrord_ide.agent.sessions import SessionManager, StartRequest
+from mirrord_ide.cluster.client import ClusterClient
+from mirrord_ide.cluster.kubeconfig import KubeSettings
+
+
+async def main(kubeconfig: str, namespace: str) -> None:
+    kube = AgentKube(ClusterClient.from_settings(KubeSettings(kubeconfig=kubeconfig)))
+
+    async def factory() -> AgentKube:
+        return kube
+
+    manager = SessionManager(factory)
+    result = await manager.start(StartRequest(target=None, namespace=namespace))
+    print(json.dumps(result), flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from mirrord_ide.agent.kube import AgentKube
+from mirrord_ide.agent.sessions import SessionManager
+from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+
+from .support import SEED, make_kube, manager_for
+
+
+@pytest.fixture
+def cluster() -> Iterator[SimCluster]:
+    with running_cluster(SEED) as sim:
+        yield sim
+
+
+@pytest_asyncio.fixture
+async def kube(cluster: SimCluster) -> AsyncIterator[AgentKube]:
+    facade = make_kube(cluster)
+    yield facade
+    facade.close()
+    facade.cluster.close()
+
+
+@pytest_asyncio.fixture
+async def manager(kube: AgentKube) -> AsyncIterator[SessionManager]:
+    sessions = manager_for(kube)
+    yield sessions
+    await sessions.stop_all()

@@ -1,0 +1,119 @@
+"""A simulated cluster seeded for agent launch tests, and helpers around it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mirrord_ide.agent.kube import AgentKube
+from mirrord_ide.agent.sessions import SessionManager
+from mirrord_ide.cluster.client import ClusterClient
+from mirrord_ide.cluster.kubeconfig import KubeSettings
+from mirrord_ide.simcluster.testing import SimCluster
+
+SCHEDULE_DELAY = 0.05
+
+SEED: dict[str, Any] = {
+    "options": {"schedule_delay": SCHEDULE_DELAY},
+    "nodes": [
+        {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
+        {"name": "node-2", "labels": {"kubernetes.io/hostname": "node-2"}},
+    ],
+    "namespaces": [
+        {"name": "agents"},
+        {
+            "name": "shop",
+            "configmaps": [
+                {"name": "shop-config", "data": {"DB_HOST": "postgres", "DB_PORT": "5432"}},
+                {"name": "cart-settings", "data": {"CART_TTL": "30m"}},
+            ],
+            "secrets": [
+                {"name": "shop-db", "data": {"DB_PASSWORD": "s3cr3t"}},
+                {"name": "stripe", "data": {"STRIPE_KEY": "sk_test"}},
+            ],
+            "deployments": [
+                {
+                    "name": "api",
+                    "replicas": 2,
+                    "sidecars": ["istio"],
+                    "containers": [
+                        {
+                            "name": "api",
+                            "image": "ghcr.io/acme/shop-api:1.0.0",
+                            "env": {
+                                "LOG_LEVEL": "info",
+                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
+                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
+                            },
+                            "envFrom": [{"configMap": "cart-settings"}, {"secret": "stripe"}],
+                        }
+                    ],
+                },
+                {
+                    "name": "broken",
+                    "replicas": 2,
+                    "ready": 0,
+                    "containers": [{"name": "app", "image": "ghcr.io/acme/broken:1"}],
+                },
+                {
+                    "name": "empty",
+                    "replicas": 0,
+                    "containers": [{"name": "app", "image": "ghcr.io/acme/empty:1"}],
+                },
+            ],
+            "pods": [
+                {
+                    "name": "solo",
+                    "containers": [
+                        {"name": "app", "image": "ghcr.io/acme/solo:1", "env": {"MODE": "solo"}},
+                        {"name": "worker", "image": "ghcr.io/acme/worker:1"},
+                    ],
+                    "annotations": {"kubectl.kubernetes.io/default-container": "worker"},
+                    "node": "node-2",
+                },
+                {
+                    "name": "waiting",
+                    "state": "pending",
+                    "containers": [{"name": "app", "image": "ghcr.io/acme/solo:1"}],
+                },
+            ],
+        },
+    ],
+}
+
+
+def agent_objects(cluster: SimCluster) -> list[str]:
+    """Every Job and pod labelled app=mirrord, as `kind/namespace/name`."""
+    found = []
+    for kind in ("jobs", "pods"):
+        for obj in cluster.store.list(kind):
+            meta = obj["metadata"]
+            if (meta.get("labels") or {}).get("app") == "mirrord":
+                found.append(f"{kind}/{meta['namespace']}/{meta['name']}")
+    return found
+
+
+async def wait_no_agents(cluster: SimCluster, timeout: float = 3.0) -> list[str]:
+    """Agents still present after `timeout` (pods go by garbage collection)."""
+    deadline = time.monotonic() + timeout
+    while (left := agent_objects(cluster)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return left
+
+
+def make_kube(cluster: SimCluster) -> AgentKube:
+    client = ClusterClient.from_settings(KubeSettings(kubeconfig=str(cluster.kubeconfig_path)))
+    return AgentKube(client)
+
+
+def manager_for(kube: AgentKube, **kwargs: Any) -> SessionManager:
+    async def factory() -> AgentKube:
+        return kube
+
+    return SessionManager(factory, **kwargs)
+
+
+Step = Callable[[str, str | None, int | None], None]
+Runner = Callable[..., Awaitable[Any]]

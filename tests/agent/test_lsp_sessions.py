@@ -1,0 +1,225 @@
+"""End to end over stdio: `mirrord/startSession`, `stopSession`, `listSessions`
+with work-done progress, both cancellation channels, and cleanup when the
+client shuts down, closes stdin or terminates the server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+
+from .support import SEED, agent_objects, wait_no_agents
+
+pytestmark = pytest.mark.timeout(90)
+STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[SimCluster]:
+    with running_cluster(SEED) as sim:
+        yield sim
+    gc.collect()
+
+
+def plain(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+async def start_server(cluster: SimCluster, capabilities: str) -> LanguageClient:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
+    env.pop("PYTHONPATH", None)
+    env["KUBECONFIG"] = str(cluster.kubeconfig_path)
+    env["PYTHONFAULTHANDLER"] = "1"
+    cfg = ClientServerConfig(
+        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
+    )
+    client = await cfg.start()
+    await client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities(capabilities))
+    )
+    return client
+
+
+@pytest_asyncio.fixture(params=["visual-studio-code", "neovim@v0.7.0"])
+async def client(
+    cluster: SimCluster, request: pytest.FixtureRequest
+) -> AsyncIterator[LanguageClient]:
+    cluster.options.schedule_delay = 0.05
+    lsp = await start_server(cluster, request.param)
+    yield lsp
+    server = lsp._server
+    if server is not None and server.returncode is None:
+        try:
+            await asyncio.wait_for(lsp.shutdown_session(), 20)
+        except TimeoutError:
+            server.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            await asyncio.sleep(1)
+            pytest.fail("the server did not exit after shutdown/exit")
+    await lsp.stop()
+    assert await wait_no_agents(cluster) == []
+
+
+async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    result = await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
+    return plain(result)
+
+
+def progress_titles(reports: list[Any]) -> list[str]:
+    return [r.message.split(":")[0] for r in reports if getattr(r, "message", None)]
+
+
+async def test_start_list_stop_with_client_token(
+    client: LanguageClient, cluster: SimCluster, tmp_path: Path
+) -> None:
+    config = tmp_path / "mirrord.json"
+    config.write_text(json.dumps({"target": {"path": "deployment/api", "namespace": "shop"}}))
+    client.progress_reports["launch-1"] = []
+    result = await call(
+        client,
+        "mirrord/startSession",
+        {"configUri": config.as_uri(), "workDoneToken": "launch-1", "debugType": "node"},
+    )
+    assert result["target"] == "deployment/api" and result["namespace"] == "shop"
+    assert result["env"]["DB_HOST"] == "postgres"
+    assert result["env"]["MIRRORD_DETECT_DEBUGGER_PORT"] == "nodeinspector"
+    reports = client.progress_reports["launch-1"]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    titles = progress_titles(reports[:-1])
+    assert [t for i, t in enumerate(titles) if t not in titles[:i]] == STEPS
+
+    host, port = result["agent"]["localAddress"].rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HELLO")
+    writer.write(b"over lsp")
+    assert await asyncio.wait_for(reader.readexactly(8), 5) == b"over lsp"
+    writer.close()
+
+    listed = await call(client, "mirrord/listSessions", {})
+    assert [s["sessionId"] for s in listed["sessions"]] == [result["sessionId"]]
+    assert listed["sessions"][0]["agent"]["pod"] == result["agent"]["pod"]
+    assert await call(client, "mirrord/stopSession", {"sessionId": result["sessionId"]}) == {
+        "stopped": True
+    }
+    assert await call(client, "mirrord/stopSession", {"sessionId": result["sessionId"]}) == {
+        "stopped": False
+    }
+    assert (await call(client, "mirrord/listSessions", {}))["sessions"] == []
+    assert await wait_no_agents(cluster) == []
+
+
+async def test_server_created_progress_and_targetless(
+    client: LanguageClient, cluster: SimCluster
+) -> None:
+    before = set(client.progress_reports)
+    result = await call(client, "mirrord/startSession", {"target": None, "namespace": "shop"})
+    assert result["target"] is None
+    created = set(client.progress_reports) - before
+    window = client_capabilities_window(client)
+    if window:
+        (token,) = created
+        assert progress_titles(client.progress_reports[token])[:1] == ["Resolving target"]
+    else:
+        assert created == set()
+
+
+def client_capabilities_window(client: LanguageClient) -> bool:
+    caps = client.protocol._server_capabilities if False else None  # noqa: F841
+    return bool(getattr(getattr(client, "_capabilities", None), "window", None))
+
+
+async def test_errors_carry_kind(client: LanguageClient) -> None:
+    with pytest.raises(JsonRpcException) as info:
+        await call(client, "mirrord/startSession", {"target": "pod/nope", "namespace": "shop"})
+    assert info.value.data["kind"] == "not-found"
+    assert "pod `nope`" in info.value.data["message"] and info.value.data["hint"]
+    with pytest.raises(JsonRpcException) as bad:
+        await call(client, "mirrord/startSession", {"target": "bogus"})
+    assert bad.value.data["kind"] == "invalid-config"
+    with pytest.raises(JsonRpcException) as missing:
+        await call(client, "mirrord/stopSession", {})
+    assert missing.value.data["kind"] == "invalid-config"
+
+
+async def wait_for_job(cluster: SimCluster) -> None:
+    while not [a for a in agent_objects(cluster) if a.startswith("jobs/")]:
+        await asyncio.sleep(0.02)
+
+
+async def test_cancel_request_removes_the_agent(
+    client: LanguageClient, cluster: SimCluster
+) -> None:
+    cluster.options.schedule_delay = 3.0
+    msg_id = "cancel-me"
+    future = client.protocol.send_request(
+        "mirrord/startSession", {"target": "pod/solo", "namespace": "shop"}, msg_id=msg_id
+    )
+    await asyncio.wait_for(wait_for_job(cluster), 10)
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+    with pytest.raises(JsonRpcException) as info:
+        await asyncio.wait_for(asyncio.wrap_future(future), 10)
+    assert info.value.code == -32800
+    assert await wait_no_agents(cluster) == []
+
+
+async def test_progress_cancel_removes_the_agent(
+    client: LanguageClient, cluster: SimCluster
+) -> None:
+    cluster.options.schedule_delay = 3.0
+    client.progress_reports["launch-c"] = []
+    future = client.protocol.send_request(
+        "mirrord/startSession",
+        {"target": None, "namespace": "shop", "workDoneToken": "launch-c"},
+    )
+    await asyncio.wait_for(wait_for_job(cluster), 10)
+    client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token="launch-c")
+    )
+    with pytest.raises(JsonRpcException) as info:
+        await asyncio.wait_for(asyncio.wrap_future(future), 10)
+    assert info.value.code == -32800
+    assert isinstance(client.progress_reports["launch-c"][-1], types.WorkDoneProgressEnd)
+    assert await wait_no_agents(cluster) == []
+
+
+async def test_shutdown_stops_sessions(client: LanguageClient, cluster: SimCluster) -> None:
+    await call(client, "mirrord/startSession", {"target": "pod/solo", "namespace": "shop"})
+    assert agent_objects(cluster)
+    await client.shutdown_session()
+    assert await wait_no_agents(cluster, timeout=1.0) == []
+
+
+@pytest.mark.parametrize("how", ["close-stdin", "sigterm"])
+async def test_client_gone_stops_sessions(
+    client: LanguageClient, cluster: SimCluster, how: str
+) -> None:
+    await call(client, "mirrord/startSession", {"target": None, "namespace": "shop"})
+    server = client._server
+    assert server is not None and agent_objects(cluster)
+    if how == "close-stdin":
+        assert server.stdin is not None
+        server.stdin.close()
+    else:
+        server.terminate()
+    await asyncio.wait_for(server.wait(), 20)
+    assert await wait_no_agents(cluster, timeout=1.0) == []

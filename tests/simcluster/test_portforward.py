@@ -1,0 +1,95 @@
+"""Port-forward (websocket, as the official client speaks it) to a simulated agent, and logs."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from kubernetes.stream import portforward
+
+from mirrord_ide.simcluster.testing import SimCluster
+from simcluster.helpers import batch, core, job_manifest
+
+pytestmark = pytest.mark.timeout(60)
+
+AGENT_IMAGE = "ghcr.io/metalbear-co/mirrord:3.250.0"
+
+
+def start_agent(cluster: SimCluster, port: int) -> str:
+    cluster.options.schedule_delay = 0.05
+    v1 = core(cluster)
+    manifest = job_manifest(
+        "mirrord-agent-abc", image=AGENT_IMAGE, args=["-l", str(port), "-t", "30", "targetless"]
+    )
+    batch(cluster).create_namespaced_job("shop", manifest)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        pods = v1.list_namespaced_pod("shop", label_selector="job-name=mirrord-agent-abc").items
+        if pods and pods[0].status.phase == "Running":
+            return str(pods[0].metadata.name)
+        time.sleep(0.02)
+    raise AssertionError("agent pod never ran")
+
+
+def recv_exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_bytes_flow_both_ways(sim_cluster: SimCluster) -> None:
+    pod = start_agent(sim_cluster, 40123)
+    v1 = core(sim_cluster)
+    forward = portforward(v1.connect_get_namespaced_pod_portforward, pod, "shop", ports="40123")
+    sock = forward.socket(40123)
+    sock.settimeout(5)
+    try:
+        hello = f"HELLO mirrord-agent 3.250.0 shop/{pod}\n".encode()
+        assert recv_exactly(sock, len(hello)) == hello
+        payload = bytes(range(256)) * 64
+        sock.sendall(payload)
+        assert recv_exactly(sock, len(payload)) == payload
+    finally:
+        sock.close()
+        forward.close()
+    assert forward.error(40123) is None
+
+
+def test_wrong_port_reports_on_the_error_channel(sim_cluster: SimCluster) -> None:
+    pod = start_agent(sim_cluster, 40124)
+    v1 = core(sim_cluster)
+    forward = portforward(v1.connect_get_namespaced_pod_portforward, pod, "shop", ports="9999")
+    sock = forward.socket(9999)
+    sock.settimeout(5)
+    try:
+        assert sock.recv(10) == b""  # the client closes the socket on an error frame
+        assert "connection refused" in (forward.error(9999) or "")
+    finally:
+        sock.close()
+        forward.close()
+
+
+def test_agent_logs_ready_line(sim_cluster: SimCluster) -> None:
+    pod = start_agent(sim_cluster, 40125)
+    text = core(sim_cluster).read_namespaced_pod_log(pod, "shop")
+    assert text.strip() == "agent ready - version 3.250.0"
+    followed = core(sim_cluster).read_namespaced_pod_log(
+        pod, "shop", follow=True, _preload_content=False
+    )
+    first = followed.readline() if hasattr(followed, "readline") else b""
+    assert b"agent ready - version 3.250.0" in first
+    followed.release_conn()
+
+
+def test_logs_of_a_waiting_container_are_400(sim_cluster: SimCluster) -> None:
+    from kubernetes import client
+
+    with pytest.raises(client.ApiException) as err:
+        core(sim_cluster).read_namespaced_pod_log("image-resizer", "shop")
+    assert err.value.status == 400
+    assert "is waiting to start: ContainerCreating" in err.value.body

@@ -1,0 +1,136 @@
+// Drives the workbench (code-server) with Chromium: the target picker, a Node.js debug
+// session with mirrord's env injected, and a config diagnostic in the Problems panel.
+// Env: CS_URL, SHOTS (screenshot dir), WORKSPACE (the workspace folder on disk).
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const { CS_URL, SHOTS, WORKSPACE } = process.env;
+const started = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+async function main() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mirrord-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const input = page.locator('.quick-input-widget input');
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const row = (text) => rows.filter({ hasText: text }).first();
+  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  const command = async (title, rowText = title) => {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await row(rowText).waitFor({ timeout: 20000 });
+    await page.keyboard.press('Enter');
+  };
+  const results = [];
+  let broken = false;
+  const step = async (name, fn, { independent = false } = {}) => {
+    if (broken && !independent) {
+      log(`SKIP ${name}`);
+      results.push([name, false]);
+      return;
+    }
+    try {
+      await fn();
+      log(`PASS ${name}`);
+      results.push([name, true]);
+    } catch (err) {
+      log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
+      results.push([name, false]);
+      broken = true;
+      await shot(`99-failure-${results.length}`).catch(() => undefined);
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Escape').catch(() => undefined);
+    }
+  };
+
+  try {
+    await step('workbench loads with the extension', async () => {
+      await page.goto(CS_URL);
+      await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 90000 });
+      await page.locator('.statusbar-item', { hasText: 'mirrord' }).first().waitFor({ timeout: 30000 });
+      await shot('00-workbench');
+    });
+
+    await step('picker lists pods, deployments and targetless', async () => {
+      await command('mirrord: Select Target');
+      await row('pod/greeter').waitFor({ timeout: 60000 });
+      const texts = await rows.allInnerTexts();
+      log(`picker rows: ${JSON.stringify(texts.map((t) => t.replace(/\s+/g, ' ')))}`);
+      const all = texts.join('\n');
+      for (const want of ['deployment/greeter', 'pod/greeter', 'No Target ("targetless")', 'default']) {
+        if (!all.includes(want)) throw new Error(`picker has no row with ${want}`);
+      }
+      await shot('01-picker');
+      await input.fill('pod/greeter');
+      await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts', { hasText: 'mirrord: selected pod/greeter' }).waitFor({ timeout: 20000 });
+      await shot('02-picked');
+    });
+
+    let outFile;
+    await step('debug session gets the target pod environment', async () => {
+      outFile = path.join(WORKSPACE, 'out', 'env.json');
+      // The `debug ` quick access starts a launch configuration by name.
+      await page.keyboard.press('F1');
+      await input.fill('debug Run app');
+      await row('Run app').waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      // The picker opens for the launch, with the last choice first under Recent.
+      const picker = page.locator('.quick-input-widget', { hasText: 'target for "Run app"' });
+      await picker.waitFor({ timeout: 60000 });
+      await picker.locator('.quick-input-list', { hasText: 'Recent' }).waitFor({ timeout: 60000 });
+      await row('pod/greeter').waitFor({ timeout: 60000 });
+      await shot('03-launch-picker');
+      await input.fill('pod/greeter');
+      await page.keyboard.press('Enter');
+      const deadline = Date.now() + 120000;
+      while (!fs.existsSync(outFile)) {
+        if (Date.now() > deadline) throw new Error(`${outFile} was not written`);
+        await page.waitForTimeout(500);
+      }
+      await page.waitForTimeout(500);
+      const env = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+      log(`debuggee env (mirrord keys): ${JSON.stringify(Object.keys(env).filter((k) => k.startsWith('MIRRORD') || k === 'GREETING'))}`);
+      if (env.GREETING !== 'hello') throw new Error(`GREETING is ${JSON.stringify(env.GREETING)}, expected the greeter pod's "hello"`);
+      await page.locator('.statusbar-item', { hasText: 'mirrord: pod/greeter' }).first().waitFor({ timeout: 10000 }).catch(() => undefined);
+      await shot('04-debug-session');
+    });
+
+    await step('broken mirrord.json shows a diagnostic in Problems', async () => {
+      for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
+      fs.writeFileSync(path.join(WORKSPACE, '.mirrord', 'mirrord.json'), '{\n  "feature": {\n    "nework": true\n  }\n}\n');
+      await page.keyboard.press('Control+P');
+      await input.fill('.mirrord/mirrord.json');
+      await row('mirrord.json').waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 60000 });
+      await command('Problems: Focus on Problems View', 'Focus on Problems View');
+      const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
+      await marker.waitFor({ timeout: 30000 });
+      log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
+      await shot('05-problems');
+    }, { independent: true });
+  } finally {
+    await ctx.close().catch(() => undefined);
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  const passed = results.filter(([, ok]) => ok).length;
+  console.log(`${passed} passed, ${results.length - passed} failed`);
+  process.exitCode = passed === results.length ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  console.log('0 passed, 1 failed');
+  process.exitCode = 1;
+});
