@@ -34,7 +34,8 @@ ERROR_CODES: dict[str, int] = {
 
 def params_to_dict(params: Any) -> dict[str, Any]:
     """Turn whatever pygls passed (namedtuple, attrs object, dict, None) into a dict."""
-    if params is None:
+    # Lua clients (Neovim) encode an empty table `{}` as the JSON array `[]`.
+    if params is None or (isinstance(params, list | tuple) and not params):
         return {}
     if isinstance(params, Mapping):
         return {k: _plain(v) for k, v in params.items()}
