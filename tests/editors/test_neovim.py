@@ -55,12 +55,16 @@ def has_simulated_cluster() -> bool:
     return importlib.util.find_spec("mirrord_ide.simcluster.testing") is not None
 
 
-@pytest.fixture
-def kubeconfig(tmp_path: Path) -> Iterator[tuple[Path, list[str] | None]]:
+@pytest.fixture(params=["simulated-cluster", "unreachable"])
+def kubeconfig(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Path, list[str] | None]]:
     """A kubeconfig and the namespaces expected from it (None: unreachable)."""
-    if not has_simulated_cluster():
+    if request.param == "unreachable":
         yield closed_port_kubeconfig(tmp_path / "kubeconfig"), None
         return
+    if not has_simulated_cluster():
+        pytest.skip("the simulated cluster (mirrord_ide.simcluster.testing) is not available")
     from mirrord_ide.simcluster import testing
 
     with testing.running_cluster() as cluster:

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from mirrord_ide.cluster.catalog import Catalog, Snapshot
 from mirrord_ide.cluster.client import ClusterClient
 from mirrord_ide.cluster.kubeconfig import KubeSettings
@@ -48,11 +50,18 @@ class TargetListing:
     warnings: list[str] = field(default_factory=list)
     all_namespaces: bool = False
     _json: list[dict[str, Any]] | None = None
+    _encoded: bytes | None = None
 
     def targets_json(self) -> list[dict[str, Any]]:
         if self._json is None:
             self._json = [t.to_json() for t in self.targets]
         return self._json
+
+    def encoded(self) -> bytes:
+        """`to_json()` as JSON bytes, encoded once per listing."""
+        if self._encoded is None:
+            self._encoded = orjson.dumps(self.to_json())
+        return self._encoded
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"namespace": self.namespace, "targets": self.targets_json()}
@@ -234,7 +243,7 @@ class ClusterService:
             else:
                 snaps.append(result)
         memo = self._listing(current, snaps, rules, all_namespaces=True)
-        out = dataclasses.replace(memo, warnings=list(memo.warnings))
+        out = dataclasses.replace(memo, warnings=list(memo.warnings), _encoded=None)
         if listing.warning:
             out.warnings.append(listing.warning)
         if skipped:

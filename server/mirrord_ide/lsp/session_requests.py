@@ -55,13 +55,17 @@ def session_manager(ls: Any) -> Any:
             if id(client) not in kubes:
                 kubes.clear()
                 kubes[id(client)] = AgentKube(client)
+                # The client may vanish without `shutdown` (stdin closed, IDE
+                # killed): the agents still go when this process exits. Exit
+                # handlers run last-registered first, and the kubernetes client
+                # deletes its certificate files in one registered while loading
+                # the kubeconfig: re-register so ours runs before it.
+                atexit.unregister(manager.stop_all_sync)
+                atexit.register(manager.stop_all_sync)
             return kubes[id(client)]
 
         manager = SessionManager(kube)
         ls.services[SESSIONS] = manager
-        # The client may vanish without `shutdown` (stdin closed, IDE killed):
-        # the agents still go when this process exits.
-        atexit.register(manager.stop_all_sync)
         _exit_cleanly_on_sigterm()
     return manager
 

@@ -14,8 +14,11 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from mirrord_ide.errors import InvalidConfig, MirrordError, NotFound, Timeout
 from mirrord_ide.lsp.edge import custom_request
+from mirrord_ide.lsp.raw_results import PreEncoded, install
 
 if TYPE_CHECKING:
     from mirrord_ide.cluster.config_input import DiscoveryConfig
@@ -124,27 +127,27 @@ async def list_namespaces(ls: MirrordLanguageServer, params: dict[str, Any]) -> 
     return result
 
 
-async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
+async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any:
     from mirrord_ide.picker import choose_namespace
 
     timeout = _timeout(params)
     cfg = read_config(ls, _opt_str(params, "configUri"))
     service = cluster_service(ls)
 
-    async def run() -> dict[str, Any]:
+    async def run() -> bytes:
         current = await service.current_namespace(timeout)
         ns = choose_namespace(_opt_str(params, "namespace"), _env(params), cfg.namespace, current)
         listing = await service.list_targets(
             ns, all_namespaces=params.get("allNamespaces") is True, rules=cfg.rules, timeout=timeout
         )
-        result: dict[str, Any] = listing.to_json()
-        return result
+        return listing.encoded()
 
-    result: dict[str, Any] = await _bounded(run(), timeout, "listing targets")
-    return result
+    # Encoded once per cache state: big lists are sent without re-serializing them.
+    raw: bytes = await _bounded(run(), timeout, "listing targets")
+    return PreEncoded(raw)
 
 
-async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
+async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any:
     from mirrord_ide.picker import PickerInput, choose_namespace, choose_preselection, picker_items
 
     timeout = _timeout(params)
@@ -206,8 +209,7 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         messages.append(error.message + (f" ({error.hint})" if error.hint else ""))
     except MirrordError as error:
         messages.append(_explain(error))
-    result: dict[str, Any] = picker_items(data)
-    return result
+    return PreEncoded(orjson.dumps(picker_items(data)))
 
 
 def _explain(error: MirrordError) -> str:
@@ -288,6 +290,7 @@ def _finding_factory(analysis: Any) -> Callable[[Any], Any]:
 def register(server: MirrordLanguageServer) -> None:
     from lsprotocol import types
 
+    install(server.protocol)
     server.feature("mirrord/listNamespaces")(custom_request(list_namespaces))
     server.feature("mirrord/listTargets")(custom_request(list_targets))
     server.feature("mirrord/targetPickerItems")(custom_request(target_picker_items))

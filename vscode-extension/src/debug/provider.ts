@@ -21,6 +21,10 @@ export interface DebugHookDeps {
   log(message: string): void;
 }
 
+export function isChildSession(config: Record<string, unknown>): boolean {
+  return '__pendingTargetId' in config || '__parentId' in config;
+}
+
 export class MirrordDebugProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly deps: DebugHookDeps) {}
 
@@ -32,8 +36,10 @@ export class MirrordDebugProvider implements vscode.DebugConfigurationProvider {
     const config = debugConfiguration as LaunchConfig;
     const forced = activeOverride(config);
     const enabled = forced ?? this.deps.isEnabled();
-    // An attach cannot change an already running process's environment.
-    if (!enabled || config.request === 'attach' || config[SESSION_KEY]) {
+    // An attach cannot change an already running process's environment, and a
+    // debugger's child session (js-debug's `__pendingTargetId`) belongs to a launch
+    // that already has its session.
+    if (!enabled || config.request === 'attach' || config[SESSION_KEY] || isChildSession(config)) {
       return debugConfiguration;
     }
     if (!this.deps.isTrusted()) {
