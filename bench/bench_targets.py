@@ -17,23 +17,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
+import contextlib
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mirrord_ide.simcluster.seedgen import big_namespace
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
-from rpc import StdioClient
 
 NAMESPACE = "bench"
 SERVER = [sys.executable, "-m", "mirrord_ide", "serve"]
+CLUSTER = [sys.executable, "-m", "mirrord_ide", "demo-cluster"]
 
 # Targets from the product's requirements.
 TARGET_COLD_VS_KUBECTL = 1.0
@@ -69,7 +70,7 @@ def time_kubectl(kubeconfig: Path) -> float | None:
     return time.perf_counter() - started
 
 
-def time_naive(kubeconfig: Path) -> tuple[float, int]:
+def time_naive(kubeconfig: Path) -> tuple[float | None, int | None]:
     from kubernetes import client, config
 
     api_client = config.new_client_from_config(config_file=str(kubeconfig))
@@ -83,45 +84,122 @@ def time_naive(kubeconfig: Path) -> tuple[float, int]:
         api_client.close()
 
 
+class RawClient:
+    """JSON-RPC over the server's stdio, timing each response to its last byte
+    (the client's own JSON parsing is not the server's latency)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self._next = 0
+
+    async def request(self, method: str, params: Any) -> tuple[float, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._next += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": self._next, "method": method, "params": params})
+        started = time.perf_counter()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
+        while True:
+            length = 0
+            while True:
+                line = (await self.proc.stdout.readline()).strip()
+                if not line:
+                    break
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            if not length:
+                raise RuntimeError("the server closed its output")
+            raw = await self.proc.stdout.readexactly(length)
+            elapsed = time.perf_counter() - started
+            message = json.loads(raw)
+            if message.get("id") == self._next and "method" not in message:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return elapsed, message["result"]
+            if "id" in message and "method" in message:  # e.g. workspace/configuration
+                reply = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(reply) + reply.encode())
+
+    def notify(self, method: str, params: Any) -> None:
+        assert self.proc.stdin is not None
+        body = json.dumps({"jsonrpc": "2.0", "method": method, "params": params}).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
 async def time_server(kubeconfig: Path, warm_runs: int) -> dict[str, Any]:
     env = dict(os.environ, KUBECONFIG=str(kubeconfig))
     for key in ("MIRRORD_IMPERSONATED_TARGET", "MIRRORD_TARGET_NAMESPACE"):
         env.pop(key, None)
-    server = await StdioClient.spawn(SERVER, env=env)
+    proc = await asyncio.create_subprocess_exec(
+        *SERVER,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+        limit=2**20,
+    )
+    client = RawClient(proc)
     try:
-        await server.request(
-            "initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": {}}, 60
-        )
-        server.notify("initialized", {})
+        await client.request("initialize", {"processId": os.getpid(), "capabilities": {}})
+        client.notify("initialized", {})
         params = {"namespace": NAMESPACE, "timeout": 60}
-        started = time.perf_counter()
-        cold = await server.request("mirrord/listTargets", params, timeout=120)
-        cold_s = time.perf_counter() - started
+        cold_s, cold = await client.request("mirrord/listTargets", params)
         warm: list[float] = []
         for _ in range(warm_runs):
-            started = time.perf_counter()
-            result = await server.request("mirrord/listTargets", params, timeout=60)
-            warm.append(time.perf_counter() - started)
-        assert len(result["targets"]) == len(cold["targets"])
+            elapsed, result = await client.request("mirrord/listTargets", params)
+            warm.append(elapsed)
+            assert len(result["targets"]) == len(cold["targets"])
         return {
             "cold_s": cold_s,
             "warm_p50_ms": statistics.median(warm) * 1000 if warm else None,
             "targets": len(cold["targets"]),
-            "rss_mb": peak_rss_mb(server.proc.pid),
+            "rss_mb": peak_rss_mb(proc.pid),
         }
     finally:
-        await server.close()
+        try:
+            await asyncio.wait_for(client.request("shutdown", None), 10)
+            client.notify("exit", None)
+            await asyncio.wait_for(proc.wait(), 10)
+        except Exception:  # noqa: BLE001 - make sure the process goes away regardless
+            pass
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
 
 
-def run(pods: int, deployments: int, warm_runs: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def cluster_process(seed: dict[str, Any], workdir: Path) -> Iterator[Path]:
+    """The simulated cluster in its own process, so that neither the client nor the
+    server under test shares an interpreter (and its GIL) with it. Yields a kubeconfig."""
+    seed_file = workdir / "seed.json"
+    seed_file.write_text(json.dumps(seed))
+    kubeconfig = workdir / "kubeconfig.yaml"
+    proc = subprocess.Popen(
+        [*CLUSTER, "--seed", str(seed_file), "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # printed once the cluster is up
+        if not line:
+            raise RuntimeError("the simulated cluster did not start")
+        yield Path(json.loads(line)["kubeconfig"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run(pods: int, deployments: int, warm_runs: int, baselines: bool = True) -> dict[str, Any]:
     seed = big_namespace(pods=pods, deployments=deployments, namespace=NAMESPACE)
-    cluster: SimCluster
-    with running_cluster(seed) as cluster:
-        kubeconfig = cluster.kubeconfig_for(cluster.state.seed.default_user, NAMESPACE)
-        server = asyncio.run(time_server(kubeconfig, warm_runs))
-        kubectl_s = time_kubectl(kubeconfig)
-        naive_s, naive_items = time_naive(kubeconfig)
-    gc.collect()
+    with tempfile.TemporaryDirectory(prefix="bench-targets-") as tmp:
+        with cluster_process(seed, Path(tmp)) as kubeconfig:
+            server = asyncio.run(time_server(kubeconfig, warm_runs))
+            kubectl_s = time_kubectl(kubeconfig) if baselines else None
+            naive_s, naive_items = time_naive(kubeconfig) if baselines else (None, None)
     out: dict[str, Any] = {
         "pods": pods,
         "deployments": deployments,
@@ -162,8 +240,11 @@ def main() -> int:
     parser.add_argument("--deployments", type=int, default=1_000)
     parser.add_argument("--warm", type=int, default=30, help="warm requests to time")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--server-only", action="store_true", help="skip the kubectl and typed-client baselines"
+    )
     args = parser.parse_args()
-    result = run(args.pods, args.deployments, args.warm)
+    result = run(args.pods, args.deployments, args.warm, baselines=not args.server_only)
     print(json.dumps(result) if args.json else report(result))
     return 0
 

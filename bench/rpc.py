@@ -26,7 +26,7 @@ class StdioClient:
             *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=None,
+            stderr=asyncio.subprocess.DEVNULL,
             env=env,
         )
         return cls(proc)

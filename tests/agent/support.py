@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from mirrord_ide.agent.kube import AgentKube
@@ -17,6 +21,19 @@ SCHEDULE_DELAY = 0.05
 
 SEED: dict[str, Any] = {
     "options": {"schedule_delay": SCHEDULE_DELAY},
+    "default_user": "admin",
+    "users": [
+        {"name": "admin", "admin": True},
+        {
+            "name": "viewer",
+            "rules": [
+                {
+                    "verbs": ["get", "list", "watch"],
+                    "resources": ["*"],
+                }
+            ],
+        },
+    ],
     "nodes": [
         {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
         {"name": "node-2", "labels": {"kubernetes.io/hostname": "node-2"}},
@@ -63,6 +80,20 @@ SEED: dict[str, Any] = {
                     "containers": [{"name": "app", "image": "ghcr.io/acme/empty:1"}],
                 },
             ],
+            "statefulsets": [
+                {
+                    "name": "db",
+                    "replicas": 1,
+                    "containers": [{"name": "postgres", "image": "postgres:16"}],
+                }
+            ],
+            "rollouts": [
+                {
+                    "name": "search",
+                    "replicas": 1,
+                    "containers": [{"name": "search", "image": "ghcr.io/acme/search:1"}],
+                }
+            ],
             "pods": [
                 {
                     "name": "solo",
@@ -103,8 +134,9 @@ async def wait_no_agents(cluster: SimCluster, timeout: float = 3.0) -> list[str]
     return left
 
 
-def make_kube(cluster: SimCluster) -> AgentKube:
-    client = ClusterClient.from_settings(KubeSettings(kubeconfig=str(cluster.kubeconfig_path)))
+def make_kube(cluster: SimCluster, user: str | None = None) -> AgentKube:
+    path = cluster.kubeconfig_for(user) if user else cluster.kubeconfig_path
+    client = ClusterClient.from_settings(KubeSettings(kubeconfig=str(path)))
     return AgentKube(client)
 
 
@@ -115,5 +147,22 @@ def manager_for(kube: AgentKube, **kwargs: Any) -> SessionManager:
     return SessionManager(factory, **kwargs)
 
 
-Step = Callable[[str, str | None, int | None], None]
-Runner = Callable[..., Awaitable[Any]]
+HOLDER = Path(__file__).with_name("agent_holder.py")
+
+
+def spawn_holder(cluster: SimCluster) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.Popen(
+        [sys.executable, str(HOLDER), str(cluster.kubeconfig_path), "shop"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("the holder process exited before starting its session")
+    return proc, json.loads(line)

@@ -10,10 +10,10 @@ import pytest
 
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.config.validate import validate_config
-from mirrord_ide.errors import Conflict, InvalidConfig, NotFound, Timeout
+from mirrord_ide.errors import Conflict, Forbidden, InvalidConfig, NotFound, Timeout
 from mirrord_ide.simcluster.testing import SimCluster
 
-from .support import agent_objects, wait_no_agents
+from .support import agent_objects, make_kube, manager_for, wait_no_agents
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -118,6 +118,24 @@ async def test_deployment_target_env_and_bytes(
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.parametrize(
+    ("target", "container"),
+    [("statefulset/db", "postgres"), ("rollout/search", "search")],
+)
+async def test_statefulset_and_rollout_targets(
+    cluster: SimCluster, manager: SessionManager, target: str, container: str
+) -> None:
+    result = await manager.start(StartRequest(target=target, namespace="shop"))
+    assert result["target"] == target
+    args = the_job(cluster)["spec"]["template"]["spec"]["containers"][0]["args"]
+    pods = [
+        p for p in cluster.store.list("pods", "shop")
+        if any(s.get("containerID", "").endswith(args[args.index("--container-id") + 1])
+               for s in p["status"].get("containerStatuses", []) if s["name"] == container)
+    ]  # fmt: skip
+    assert len(pods) == 1
+
+
 async def test_env_filters_from_config(cluster: SimCluster, manager: SessionManager) -> None:
     config = cfg(
         {"feature": {"env": {"include": "DB_*;LOG_LEVEL", "override": {"LOG_LEVEL": "debug"}}}}
@@ -190,6 +208,11 @@ async def test_env_target_and_namespace(cluster: SimCluster, manager: SessionMan
         ({"target": "pod/Bad_Name", "namespace": "shop"}, NotFound, ["Bad_Name"]),
         ({"target": "nonsense", "namespace": "shop"}, InvalidConfig, ["invalid target"]),
         ({"target": None, "namespace": "Not_Valid"}, InvalidConfig, ["not a valid name"]),
+        (
+            {"target": "pod/solo", "namespace": "shop", "agent_namespace": "missing"},
+            NotFound,
+            ["agent namespace `missing` not found"],
+        ),
     ],
 )
 async def test_errors_name_the_object(
@@ -207,8 +230,25 @@ async def test_errors_name_the_object(
         assert needle in message
     assert getattr(info.value, "hint", None)
     assert agent_objects(cluster) == []
-    # Nothing was created: no POST reached the cluster.
-    assert not [r for r in cluster.requests.records()[before:] if r.method == "POST"]
+    # Nothing was created: no POST reached the cluster, or it was refused.
+    posts = [r for r in cluster.requests.records()[before:] if r.method == "POST"]
+    assert all(r.status >= 400 for r in posts)
+
+
+async def test_forbidden_to_create_jobs(cluster: SimCluster) -> None:
+    kube = make_kube(cluster, "viewer")
+    manager = manager_for(kube)
+    try:
+        with pytest.raises(Forbidden) as info:
+            await manager.start(StartRequest(target="pod/solo", namespace="shop"))
+        assert "jobs" in info.value.message and "viewer" in info.value.message
+        assert "RBAC" in (info.value.hint or "")
+        assert manager.live.snapshot() == []
+    finally:
+        await manager.stop_all()
+        kube.close()
+        kube.cluster.close()
+    assert agent_objects(cluster) == []
 
 
 async def test_image_pull_failure_fails_fast(cluster: SimCluster, manager: SessionManager) -> None:

@@ -22,7 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from mirrord_ide.simcluster.testing import SimCluster, running_cluster
 
-from .support import SEED, agent_objects, wait_no_agents
+from .support import SEED, agent_objects, spawn_holder, wait_no_agents
 
 pytestmark = pytest.mark.timeout(90)
 STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"]
@@ -60,12 +60,17 @@ async def start_server(cluster: SimCluster, capabilities: str) -> LanguageClient
     return client
 
 
-@pytest_asyncio.fixture(params=["visual-studio-code", "neovim@v0.7.0"])
+# Capability-sensitive tests run against both sets; the rest against VS Code's.
+BOTH = pytest.mark.parametrize("client", ["visual-studio-code", "neovim@v0.7.0"], indirect=True)
+
+
+@pytest_asyncio.fixture(params=["visual-studio-code"])
 async def client(
     cluster: SimCluster, request: pytest.FixtureRequest
 ) -> AsyncIterator[LanguageClient]:
     cluster.options.schedule_delay = 0.05
     lsp = await start_server(cluster, request.param)
+    lsp.capability_set = request.param  # type: ignore[attr-defined]
     yield lsp
     server = lsp._server
     if server is not None and server.returncode is None:
@@ -88,6 +93,7 @@ def progress_titles(reports: list[Any]) -> list[str]:
     return [r.message.split(":")[0] for r in reports if getattr(r, "message", None)]
 
 
+@BOTH
 async def test_start_list_stop_with_client_token(
     client: LanguageClient, cluster: SimCluster, tmp_path: Path
 ) -> None:
@@ -128,6 +134,7 @@ async def test_start_list_stop_with_client_token(
     assert await wait_no_agents(cluster) == []
 
 
+@BOTH
 async def test_server_created_progress_and_targetless(
     client: LanguageClient, cluster: SimCluster
 ) -> None:
@@ -135,17 +142,14 @@ async def test_server_created_progress_and_targetless(
     result = await call(client, "mirrord/startSession", {"target": None, "namespace": "shop"})
     assert result["target"] is None
     created = set(client.progress_reports) - before
-    window = client_capabilities_window(client)
-    if window:
+    window = client_capabilities(client.capability_set).window  # type: ignore[attr-defined]
+    if window is not None and window.work_done_progress:
         (token,) = created
-        assert progress_titles(client.progress_reports[token])[:1] == ["Resolving target"]
+        reports = client.progress_reports[token]
+        assert progress_titles(reports)[:1] == ["Resolving target"]
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     else:
         assert created == set()
-
-
-def client_capabilities_window(client: LanguageClient) -> bool:
-    caps = client.protocol._server_capabilities if False else None  # noqa: F841
-    return bool(getattr(getattr(client, "_capabilities", None), "window", None))
 
 
 async def test_errors_carry_kind(client: LanguageClient) -> None:
@@ -223,3 +227,18 @@ async def test_client_gone_stops_sessions(
         server.terminate()
     await asyncio.wait_for(server.wait(), 20)
     assert await wait_no_agents(cluster, timeout=1.0) == []
+
+
+async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimCluster) -> None:
+    proc, result = spawn_holder(cluster)
+    job = result["agent"]["pod"].rsplit("-", 1)[0]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert f"jobs/shop/{job}" in agent_objects(cluster)
+    lsp = await start_server(cluster, "visual-studio-code")
+    try:
+        # Removed in the background once the server is initialized.
+        assert await wait_no_agents(cluster, timeout=15) == []
+    finally:
+        await asyncio.wait_for(lsp.shutdown_session(), 20)
+        await lsp.stop()

@@ -3,13 +3,8 @@ the next server; a running server's agents are never touched."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,28 +13,9 @@ from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.agent.spec import Owner
 from mirrord_ide.simcluster.testing import SimCluster
 
-from .support import agent_objects, wait_no_agents
+from .support import agent_objects, spawn_holder, wait_no_agents
 
 pytestmark = pytest.mark.timeout(60)
-HOLDER = Path(__file__).with_name("agent_holder.py")
-
-
-def spawn_holder(cluster: SimCluster) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    proc = subprocess.Popen(
-        [sys.executable, str(HOLDER), str(cluster.kubeconfig_path), "shop"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        proc.wait()
-        raise AssertionError("the holder process exited before starting its session")
-    return proc, json.loads(line)
 
 
 def jobs_of(cluster: SimCluster) -> set[str]:

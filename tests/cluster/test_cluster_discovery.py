@@ -338,3 +338,28 @@ async def test_client_get_json_and_errors(cluster: SimCluster) -> None:
         assert raw.resource_version and len(raw.items) >= 5
     finally:
         client.close()
+
+
+async def test_pages_are_followed_and_decoded(sim_cluster_factory: Any) -> None:
+    from mirrord_ide.simcluster.seedgen import big_namespace
+
+    sim = sim_cluster_factory(big_namespace(pods=1203, deployments=3, namespace="big"))
+    svc = ClusterService(KubeSettings(str(sim.kubeconfig_for("admin", "big"))), timeout=30)
+    try:
+        listing = await svc.list_targets("big")
+        pods = [t for t in listing.targets if t.kind == "pod"]
+        assert len(pods) == 1203 and len({t.name for t in pods}) == 1203
+        assert all(t.container == "app" for t in pods)  # the istio sidecar is skipped
+        assert [t.path for t in listing.targets[:3]] == [
+            "deployment/svc-0000",
+            "deployment/svc-0001",
+            "deployment/svc-0002",
+        ]
+        pages = [
+            r
+            for r in sim.requests.records()
+            if r.path.endswith("/big/pods") and "watch" not in r.query
+        ]
+        assert len(pages) == 3  # 500 + 500 + 203
+    finally:
+        svc.close()

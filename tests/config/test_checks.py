@@ -181,7 +181,16 @@ def test_deprecated_experimental() -> None:
 
 
 def test_default_config_passes_every_check() -> None:
-    assert checks.run_checks(MirrordConfig.model_validate({})) == []
+    problems = checks.run_checks(MirrordConfig.model_validate({}))
+    # Only the hint that no target is set (the picker will ask).
+    assert [p.code for p in problems] == ["no-target"]
+    assert problems[0].severity == "hint"
+
+
+def test_no_target_hint_only_when_target_absent() -> None:
+    assert checks.check_no_target(MirrordConfig.model_validate({"target": "targetless"})) == []
+    assert checks.check_no_target(MirrordConfig.model_validate({"target": "pod/a"})) == []
+    assert checks.check_no_target(MirrordConfig.model_validate({"target": {"namespace": "x"}}))
 
 
 def test_incoming_of_shorthands() -> None:

@@ -307,3 +307,50 @@ async def test_unreachable_and_slow_clusters_answer_within_the_deadline(
     finally:
         cluster.faults.rules.remove(rule)
         await stop(lsp)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_live_diagnostics_name_missing_targets(client: LanguageClient) -> None:
+    import asyncio
+
+    from .support import Documents
+
+    docs = Documents(client, client.root)  # type: ignore[attr-defined]
+    text = '{\n  "target": {\n    "path": "deployment/apii",\n    "namespace": "shop"\n  }\n}\n'
+    uri = docs.open("mirrord.json", text)
+    deadline = asyncio.get_running_loop().time() + 20
+    found: list[Any] = []
+    while not found:
+        assert asyncio.get_running_loop().time() < deadline, "no live diagnostic arrived"
+        await asyncio.sleep(0.1)
+        found = [d for d in client.diagnostics.get(uri, []) if d.code == "target-not-found"]
+    [diagnostic] = found
+    assert diagnostic.severity == 2  # warning
+    assert "deployment/api" in diagnostic.message
+    assert diagnostic.range.start.line == 2  # the `path` value
+    assert text.splitlines()[2][diagnostic.range.start.character :].startswith('"deployment/apii"')
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_offers_live_paths_and_namespaces(client: LanguageClient) -> None:
+    from lsprotocol import types
+
+    from .support import Documents, after
+
+    docs = Documents(client, client.root)  # type: ignore[attr-defined]
+    text = '{\n  "target": {\n    "path": "",\n    "namespace": ""\n  }\n}\n'
+    uri = docs.open("mirrord.json", text)
+
+    async def labels(position: types.Position) -> list[str]:
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=position
+            )
+        )
+        items = result.items if isinstance(result, types.CompletionList) else result or []
+        return [i.label for i in items]
+
+    paths = await labels(after(text, '"path": "'))
+    assert "deployment/api" in paths and "pod/crasher" in paths
+    namespaces = await labels(after(text, '"namespace": "'))
+    assert {"default", "shop"} <= set(namespaces)

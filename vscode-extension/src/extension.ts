@@ -80,6 +80,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.debug.onDidTerminateDebugSession((s) => tracker.onTerminated(s.configuration)),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mirrord.enabled')) {
+        status.refresh();
+      }
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
         logInfo('settings changed: restarting the server');
         void srv.restart();

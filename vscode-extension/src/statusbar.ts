@@ -65,6 +65,11 @@ export class MirrordStatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Re-reads the default state (after a settings change). */
+  refresh(): void {
+    this.render();
+  }
+
   private render(): void {
     const s = statusText(this.enabled, this.server, this.active);
     this.item.text = s.text;

@@ -39,7 +39,14 @@ from mirrord_ide.agent.spec import (
     check_dns1123_label,
     choose_agent_namespace,
 )
-from mirrord_ide.errors import Conflict, Forbidden, MirrordError, NotFound, Timeout
+from mirrord_ide.errors import (
+    ClusterUnreachable,
+    Conflict,
+    Forbidden,
+    MirrordError,
+    NotFound,
+    Timeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,21 @@ STEP_RESOLVE = "Resolving target"
 STEP_CREATE = "Creating agent"
 STEP_WAIT = "Waiting for agent"
 STEP_CONNECT = "Connecting"
+
+
+def _checkpoint() -> None:
+    """Raise if this task was asked to cancel. `asyncio.wait_for` (3.11) can
+    swallow a cancellation that races with its result; the request stays
+    recorded on the task, so each step boundary honours it here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned task's outcome so asyncio does not log it."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _no_progress(title: str, message: str | None, percentage: int | None) -> None:
@@ -129,6 +151,15 @@ class Launcher:
         if kind in WORKLOAD_PATHS:
             group, resource = WORKLOAD_PATHS[kind]
             workload = await self._get_target(namespaced(ns, resource, name, group), kind, name, ns)
+            ref = (workload.get("spec") or {}).get("workloadRef")
+            if kind == "rollout" and not (workload.get("spec") or {}).get("selector") and ref:
+                # A rollout may borrow its pod template (and selector) from a Deployment.
+                workload = await self._get_target(
+                    namespaced(ns, "deployments", str(ref.get("name")), "apps/v1"),
+                    "deployment",
+                    str(ref.get("name")),
+                    ns,
+                )
             selector = label_selector_string(selector_of(workload, kind))
             pods, _ = await self.kube.list_items(namespaced(ns, "pods"), selector)
             return resolve_workload(kind, name, ns, pods, plan.container, path=path)
@@ -199,6 +230,7 @@ class Launcher:
                 )
                 hostname = await self._node_hostname(target.node)
 
+            _checkpoint()
             progress(STEP_CREATE, f"{namespace}/{name}", 25)
             manifest = build_agent_job(
                 AgentRequest(
@@ -223,11 +255,13 @@ class Launcher:
                     f"creating agent Job `{name}` in namespace `{namespace}`",
                 )
             )
-            await asyncio.shield(created)
+            await self._created(created, namespace)
 
+            _checkpoint()
             progress(STEP_WAIT, f"pod of Job {name}", 50)
             pod, version = await self._wait_ready(namespace, name, settings)
 
+            _checkpoint()
             progress(STEP_CONNECT, f"port-forward to {pod}:{port}", 85)
             forwarder = PortForwarder(self.kube.open_portforward, namespace, pod, port)
             await forwarder.start()
@@ -238,6 +272,7 @@ class Launcher:
                     f"Agent version {version} does not match the local mirrord version "
                     f"{AGENT_VERSION}. This may lead to unexpected errors."
                 )
+            _checkpoint()
             progress(STEP_CONNECT, f"agent ready at {forwarder.local_address}", 100)
             return LaunchedAgent(
                 job=name,
@@ -254,10 +289,29 @@ class Launcher:
         except BaseException:
             if env_task is not None:
                 env_task.cancel()
+                env_task.add_done_callback(_consume)
             cleanup = asyncio.ensure_future(self._undo(created, namespace, name, forwarder))
             with contextlib.suppress(Exception):
                 await asyncio.shield(cleanup)
             raise
+
+    @staticmethod
+    async def _created(created: asyncio.Future[Any], namespace: str) -> None:
+        """Await the Job's POST, explaining the errors users can act on."""
+        try:
+            await asyncio.shield(created)
+        except NotFound:
+            raise NotFound(
+                f"agent namespace `{namespace}` not found",
+                hint="create it, or change `agent.namespace` / MIRRORD_AGENT_NAMESPACE / "
+                "the request's `agentNamespace`",
+            ) from None
+        except Forbidden as error:
+            raise Forbidden(
+                error.message,
+                hint=f"you may not create Jobs in namespace `{namespace}`: ask for RBAC access "
+                "or run the agent elsewhere with `agent.namespace`",
+            ) from None
 
     async def _undo(
         self,
@@ -270,9 +324,19 @@ class Launcher:
             await forwarder.close()
         if created is None:
             return
-        # Whatever the POST's outcome, delete: a timed-out POST may still have landed.
         with contextlib.suppress(BaseException):
             await created
+        refused = (
+            created.done()
+            and not created.cancelled()
+            and isinstance(created.exception(), MirrordError)
+            and not isinstance(created.exception(), Timeout | ClusterUnreachable)
+        )
+        if refused:
+            # The API server answered "no": there is nothing to delete.
+            self.live.discard(namespace, name)
+            return
+        # A POST that timed out or was cut off may still have landed: delete.
         await self.delete_job(namespace, name)
 
     async def delete_job(self, namespace: str, name: str) -> bool:
@@ -338,6 +402,7 @@ class Launcher:
                     if ready:
                         break
                 assert pod_name is not None
+                _checkpoint()
                 version = await self._ready_line(namespace, pod_name, job)
                 return pod_name, version
         except TimeoutError:

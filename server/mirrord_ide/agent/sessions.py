@@ -32,7 +32,7 @@ from mirrord_ide.agent.owner import current_owner, owner_gone
 from mirrord_ide.agent.settings import agent_settings, env_settings
 from mirrord_ide.agent.spec import OWNER_ANNOTATION, SERVER_LABEL, Owner
 from mirrord_ide.config.precedence import UNSET, resolve_selection
-from mirrord_ide.errors import Forbidden, InvalidConfig, MirrordError
+from mirrord_ide.errors import Forbidden, MirrordError
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +255,14 @@ class SessionManager:
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("stopping a session failed: %s", result)
+        # Jobs whose earlier deletion failed (e.g. the cluster was unreachable).
+        leftovers = self.live.snapshot()
+        if leftovers:
+            launcher = self._launcher(await self._kube())
+            await asyncio.gather(
+                *(launcher.delete_job(ns, name) for ns, name in leftovers),
+                return_exceptions=True,
+            )
 
     def stop_all_sync(self) -> int:
         """Delete every agent this process may have created, without an event
@@ -303,5 +311,7 @@ async def reap_quietly(manager: SessionManager) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         try:
             await manager.reap_orphans()
-        except (MirrordError, InvalidConfig) as error:
+        except MirrordError as error:
             log.info("could not check for leftover agents: %s", error)
+        except Exception:  # noqa: BLE001 - a background check must not fail loudly
+            log.exception("checking for leftover agents failed")

@@ -31,6 +31,7 @@ LABEL_SELECTOR = "app!=mirrord,!operator.metalbear.co/owner"
 WATCH_SECONDS = 240
 MAX_BACKOFF = 30.0
 DENIED_TTL = 30.0
+ABSENT_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,11 @@ KINDS: tuple[KindSpec, ...] = (
 )
 
 
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 def _key(record: Any) -> tuple[str, str]:
     return (record.namespace, record.name)
 
@@ -97,6 +103,8 @@ class KindCache:
         # RBAC answers are remembered briefly so warm requests skip a known 403.
         self._denied: Forbidden | None = None
         self._denied_until = 0.0
+        # A missing optional kind (no CRD) counts as current until then.
+        self._absent_until = 0.0
 
     # -- reading ----------------------------------------------------------------------
 
@@ -108,6 +116,8 @@ class KindCache:
 
     @property
     def fresh(self) -> bool:
+        if self.synced and self._absent_until:
+            return time.monotonic() < self._absent_until
         return self.synced and self.watch_healthy
 
     # -- listing ----------------------------------------------------------------------
@@ -120,6 +130,8 @@ class KindCache:
             raise self._denied
         if self._list_task is None or self._list_task.done():
             self._list_task = asyncio.ensure_future(self._list(timeout))
+            # Its error is re-raised to whoever awaits it; nobody may, after a timeout.
+            self._list_task.add_done_callback(_retrieve)
         # Shield: one caller giving up must not cancel the list others wait for.
         await asyncio.wait_for(asyncio.shield(self._list_task), timeout)
 
@@ -137,7 +149,9 @@ class KindCache:
         except NotFound:
             if not self.spec.optional:
                 raise
-            self._replace([], "")  # no such CRD: nothing to list, nothing to watch
+            # No such CRD: nothing to list or watch; look again in a while.
+            self._replace([], "")
+            self._absent_until = time.monotonic() + ABSENT_TTL
             return
         self._replace(result.items, result.resource_version)
         self._start_watch()
@@ -151,6 +165,7 @@ class KindCache:
             self.synced = True
             self.last_error = None
             self._denied = None
+            self._absent_until = 0.0
 
     # -- watching ---------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ import functools
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -181,6 +182,9 @@ class ClusterClient:
     def __init__(self, target: KubeTarget, *, max_workers: int = 8) -> None:
         self._target = target
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="k8s")
+        # Page prefetches get their own threads: a list running on the pool never waits
+        # for a pool slot held by another list.
+        self._prefetch = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="k8s-page")
         self._closed = threading.Event()
 
     @classmethod
@@ -281,11 +285,11 @@ class ClusterClient:
         deadline: float,
         transform: Callable[[dict[str, Any]], Any] | None,
     ) -> RawList:
-        import time
-
+        """Blocking: every page of a list. The next page is requested while the
+        current one is parsed, so network time and parsing overlap."""
         result = RawList()
-        token: str | None = None
-        while True:
+
+        def fetch(token: str | None) -> bytes:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
@@ -295,19 +299,40 @@ class ClusterClient:
                 "labelSelector": label_selector,
                 "fieldSelector": field_selector,
             }
-            page = self.get_json_sync(path, query, remaining)
-            items = page.get("items") or []
-            if transform is None:
-                result.items.extend(items)
-            else:
-                for item in items:
-                    record = transform(item)
-                    if record is not None:
-                        result.items.append(record)
-            meta = page.get("metadata") or {}
+            return bytes(self.request_sync("GET", path, query, timeout=remaining).data)
+
+        body = fetch(None)
+        while True:
+            ahead = _peek_continue(body)
+            upcoming: Future[bytes] | None = (
+                self._prefetch.submit(fetch, ahead) if ahead is not None else None
+            )
+            try:
+                page = orjson.loads(body)
+                del body
+                if not isinstance(page, dict):
+                    raise ValueError(f"unexpected list response for {path}")
+                items = page.get("items") or []
+                if transform is None:
+                    result.items.extend(items)
+                else:
+                    for item in items:
+                        record = transform(item)
+                        if record is not None:
+                            result.items.append(record)
+                meta = page.get("metadata") or {}
+                del page, items
+            except BaseException:
+                if upcoming is not None:
+                    upcoming.cancel()
+                raise
             result.resource_version = str(meta.get("resourceVersion") or result.resource_version)
             token = meta.get("continue") or None
-            if not token:
+            if upcoming is not None and token == ahead:
+                body = upcoming.result()
+            elif token:
+                body = fetch(token)  # the peek missed: fetch in order
+            else:
                 return result
 
     async def get_json(
@@ -331,8 +356,6 @@ class ClusterClient:
         """List every item under `path`, following `continue` in pages of 500.
         `transform` (run per item, off the loop) shrinks raw items as they arrive;
         returning None drops an item."""
-        import time
-
         deadline = time.monotonic() + timeout
         try:
             return await self.call(
@@ -374,10 +397,28 @@ class ClusterClient:
             return
         self._closed.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._prefetch.shutdown(wait=False, cancel_futures=True)
         try:
             self.api_client.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
+
+
+_CONTINUE = b'"continue":"'
+
+
+def _peek_continue(body: bytes) -> str | None:
+    """The list's `continue` token, read from the head of the raw page (the
+    apiserver writes `metadata` before `items`) without parsing the page."""
+    head = body[:4096]
+    at = head.find(_CONTINUE)
+    if at < 0:
+        return None
+    start = at + len(_CONTINUE)
+    end = head.find(b'"', start)
+    if end < 0 or b"\\" in head[start:end]:
+        return None
+    return head[start:end].decode("ascii", "replace")
 
 
 def _rename(error: MirrordError, internal: str, what: str) -> MirrordError:

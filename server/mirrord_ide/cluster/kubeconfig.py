@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,20 @@ class KubeTarget:
     api_client: ApiClient
 
 
-def kubeconfig_paths(settings: KubeSettings, environ: dict[str, str] | None = None) -> list[str]:
+def settings_for_config(config: Any, environ: Mapping[str, str] | None = None) -> KubeSettings:
+    """The cluster a mirrord config points at: its `kubeconfig`/`kube_context`,
+    overridden by `MIRRORD_KUBECONFIG`/`MIRRORD_KUBE_CONTEXT` (as mirrord reads them)."""
+    env = os.environ if environ is None else environ
+    value = config if isinstance(config, Mapping) else {}
+    kubeconfig = env.get("MIRRORD_KUBECONFIG") or value.get("kubeconfig")
+    context = env.get("MIRRORD_KUBE_CONTEXT") or value.get("kube_context")
+    return KubeSettings(
+        kubeconfig=kubeconfig if isinstance(kubeconfig, str) and kubeconfig else None,
+        context=context if isinstance(context, str) and context else None,
+    )
+
+
+def kubeconfig_paths(settings: KubeSettings, environ: Mapping[str, str] | None = None) -> list[str]:
     """The kubeconfig files to merge, in precedence order (existing files only)."""
     env = os.environ if environ is None else environ
     raw = settings.kubeconfig or env.get("KUBECONFIG") or DEFAULT_KUBECONFIG

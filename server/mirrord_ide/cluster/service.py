@@ -112,7 +112,8 @@ class ClusterService:
             raise MirrordError("loading the kubeconfig timed out", kind="timeout") from None
         finally:
             # A failed attempt is forgotten so the next request tries again.
-            if self._connecting.done() and self._connecting.exception() is not None:
+            task = self._connecting
+            if task is not None and task.done() and (task.cancelled() or task.exception()):
                 self._connecting = None
         if self._closed:
             client.close()
@@ -197,6 +198,9 @@ class ClusterService:
         except MirrordError:
             # An unknown namespace explains a failed list best.
             await check
+            raise
+        except BaseException:
+            check.cancel()
             raise
         await check
         return snap

@@ -21,11 +21,12 @@ async def list_targets_json(
     namespace: str | None, config: str | None, all_namespaces: bool, timeout: float = LS_TIMEOUT
 ) -> dict[str, Any]:
     from mirrord_ide.cluster.config_input import DiscoveryConfig, load_config_file
+    from mirrord_ide.cluster.kubeconfig import settings_for_config
     from mirrord_ide.cluster.service import ClusterService
     from mirrord_ide.picker import choose_namespace
 
     cfg = load_config_file(config) if config else DiscoveryConfig()
-    settings = kube_settings(cfg.value)
+    settings = settings_for_config(cfg.value)
     service = ClusterService(settings, timeout=timeout)
     try:
         # -n wins, then the env, then the config, then the kube context's namespace.
@@ -35,19 +36,6 @@ async def list_targets_json(
         return listing.to_json()
     finally:
         service.close()
-
-
-def kube_settings(config: Any) -> Any:
-    """The config's `kubeconfig`/`kube_context`, overridden by their env variables."""
-    from mirrord_ide.cluster.kubeconfig import KubeSettings
-
-    value = config if isinstance(config, dict) else {}
-    kubeconfig = os.environ.get("MIRRORD_KUBECONFIG") or value.get("kubeconfig")
-    context = os.environ.get("MIRRORD_KUBE_CONTEXT") or value.get("kube_context")
-    return KubeSettings(
-        kubeconfig=kubeconfig if isinstance(kubeconfig, str) and kubeconfig else None,
-        context=context if isinstance(context, str) and context else None,
-    )
 
 
 def run_ls(namespace: str | None, config: str | None, all_namespaces: bool) -> int:

@@ -419,7 +419,25 @@ def check_target_object_container(config: MirrordConfig) -> list[Problem]:
     return []
 
 
+def check_no_target(config: MirrordConfig) -> list[Problem]:
+    """No target at all: not wrong, but the IDE will ask at every launch. A hint
+    (with a quick fix) tells the user how to make the choice permanent."""
+    info = target_info(config)
+    if info.state != "absent":
+        return []
+    return [
+        Problem(
+            (),
+            "no target set: the target picker opens when a session starts; set `target` "
+            '(e.g. "pod/<name>" or "targetless") to skip it',
+            "no-target",
+            "hint",
+        )
+    ]
+
+
 CHECKS: tuple[Callable[[MirrordConfig], list[Problem]], ...] = (
+    check_no_target,
     check_targetless_steal,
     check_targetless_ephemeral,
     check_env_include_exclude,

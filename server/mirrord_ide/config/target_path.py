@@ -7,10 +7,11 @@ and `deploy` is the only alias (for `deployment`). Pure: no I/O.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from mirrord_ide.config.suggest import close_matches
 
 TargetKind = Literal[
     "pod",
@@ -153,7 +154,7 @@ def _parse_container_suffix(text: str, tail: list[str]) -> str | None:
         return None
     token = tail[0]
     if token != "container":
-        close = difflib.get_close_matches(token, ["container"], n=1, cutoff=0.6)
+        close = close_matches(token, ["container"], n=1, cutoff=0.6)
         hint = " (did you mean `container`?)" if close else ""
         raise TargetPathError(
             f"target `{text}`: expected `container` after the name, found `{token}`{hint}",
@@ -176,9 +177,9 @@ def _parse_container_suffix(text: str, tail: list[str]) -> str | None:
 
 def _unknown_type_message(text: str, prefix: str, has_slash: bool) -> str:
     choices = sorted(set(PREFIXES) | {"label", "targetless"})
-    close = difflib.get_close_matches(prefix, choices, n=1, cutoff=0.6)
+    close = close_matches(prefix, choices, n=1, cutoff=0.6)
     if not close:
-        close = difflib.get_close_matches(prefix.lower(), choices, n=1, cutoff=0.6)
+        close = close_matches(prefix.lower(), choices, n=1, cutoff=0.6)
     if has_slash:
         msg = f"unknown target type `{prefix}` in `{text}`"
         if close:

@@ -9,13 +9,14 @@ semantic checks and the target grammar. Never raises.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+
+from mirrord_ide.config.suggest import close_matches
 
 from .model import MirrordConfig
 from .problems import KeyPath, Problem
@@ -146,7 +147,7 @@ def _to_problem(err: Any, path: KeyPath, root: Any) -> tuple[Problem | None, boo
         key = str(path[-1]) if path else ""
         where = _where(path[:-1])
         candidates = allowed_keys(path[:-1])
-        close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+        close = close_matches(key, candidates, n=1, cutoff=0.6)
         message = f"unknown key `{key}`{where}"
         data: dict[str, Any] = {}
         if key in candidates:
@@ -216,7 +217,7 @@ def _invalid_value(path: KeyPath, value: Any) -> Problem:
     message = f"invalid value {_short(value)}: expected {expected}"
     data: dict[str, Any] = {"allowed": allowed}
     if isinstance(value, str):
-        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6) or [
+        close = close_matches(value, allowed, n=1, cutoff=0.6) or [
             a for a in allowed if a.lower() == value.lower()
         ]
         if close:

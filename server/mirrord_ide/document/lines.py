@@ -14,6 +14,16 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def _utf8_prefix(data: bytes) -> str:
+    """Decode bytes cut at an arbitrary column: drop a partial character at the end."""
+    for trim in range(4):
+        try:
+            return data[: len(data) - trim].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "ignore")
+
+
 class LineIndex:
     """Line starts of one text; every conversion is per line, so cost stays
     proportional to the line, not the document."""
@@ -47,7 +57,8 @@ class LineIndex:
         line = self.line(row)
         if line.isascii():
             return Position(row, min(byte_column, len(line)))
-        prefix = line.encode("utf-8")[:byte_column].decode("utf-8", "ignore")
+        # Lone surrogates (which UTF-16 editors can send) pass through as in the parse.
+        prefix = _utf8_prefix(line.encode("utf-8", "surrogatepass")[:byte_column])
         return Position(row, _utf16_len(prefix))
 
     def range_from_points(self, start: tuple[int, int], end: tuple[int, int]) -> Range:

@@ -169,12 +169,12 @@ class ParsedDocument:
         """Where whole-document problems go: the start of the root value,
         at most to the end of its first line."""
         if self.root is None:
-            first = self.lines.line(0)
-            return Range(Position(0, 0), Position(0, len(first.encode("utf-16-le")) // 2))
+            first = self.lines.line(0).encode("utf-16-le", "surrogatepass")
+            return Range(Position(0, 0), Position(0, len(first) // 2))
         start, end = self.root.range.start, self.root.range.end
         if end.line != start.line:
             line = self.lines.line(start.line)
-            end = Position(start.line, len(line.encode("utf-16-le")) // 2)
+            end = Position(start.line, len(line.encode("utf-16-le", "surrogatepass")) // 2)
         return Range(start, end)
 
     def context_at(self, position: Position) -> CursorContext:
@@ -185,6 +185,13 @@ class ParsedDocument:
 
 def parse_document(text: str, fmt: ConfigFormat) -> ParsedDocument:
     """Parse `text` in `fmt`; never raises on any input."""
+    from mirrord_ide.document import limits
+
+    deep_at = limits.too_deep(text, fmt)
+    if deep_at is not None:
+        lines = LineIndex(text)
+        where = lines.range_from_offsets(deep_at, deep_at)
+        return ParsedDocument(fmt, text, None, [SyntaxProblem(where, limits.message())], lines)
     if fmt == "json":
         from mirrord_ide.document.json_tree import parse_json
 

@@ -105,7 +105,7 @@ def collect_syntax_errors(
                     text = raw[tail[0].start_byte - node.start_byte :].decode("utf-8", "replace")
                 else:
                     first_line = lines.line(rng.start.line)
-                    end_col = len(first_line.encode("utf-16-le")) // 2
+                    end_col = len(first_line.encode("utf-16-le", "surrogatepass")) // 2
                     rng = Range(rng.start, Position(rng.start.line, end_col))
             if text.strip():
                 message = f"Syntax error: unexpected `{_describe(text)}`"

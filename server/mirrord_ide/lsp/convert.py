@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from mirrord_ide.document.analysis import Finding
 
 SOURCE = "mirrord"
+# Messages quote the user's values; a pasted megabyte is cut, not sent back whole.
+MAX_MESSAGE_CHARS = 1000
 
 SEVERITIES: dict[str, types.DiagnosticSeverity] = {
     "error": types.DiagnosticSeverity.Error,
@@ -80,9 +82,12 @@ def to_diagnostic(finding: Finding) -> types.Diagnostic:
     data: dict[str, Any] = {"path": dotted(finding.path)}
     if finding.data:
         data.update(finding.data)
+    message = finding.message
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
     return types.Diagnostic(
         range=to_lsp_range(finding.range),
-        message=finding.message,
+        message=message,
         severity=SEVERITIES.get(finding.severity, types.DiagnosticSeverity.Error),
         code=finding.code,
         source=SOURCE,
@@ -116,7 +121,9 @@ def symbol_kind(kind: Any) -> types.SymbolKind:
     return types.SymbolKind.Field
 
 
-_PLACEHOLDER = re.compile(r"\$\{\d+(?::((?:[^{}\\]|\\.)*))?\}|\$\d+|\$\{\d+\|([^|}]*)[^}]*\|\}")
+_PLACEHOLDER = re.compile(
+    r"(?<!\\)(?:\$\{\d+(?::((?:[^{}\\]|\\.)*))?\}|\$\d+|\$\{\d+\|([^|}]*)[^}]*\|\})"
+)
 
 
 def snippet_to_plain(snippet: str) -> str:

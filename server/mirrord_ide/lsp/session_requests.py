@@ -241,8 +241,15 @@ async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
     request = start_request(ls, params)
     reporter = await ProgressReporter.open(ls, params.get("workDoneToken"))
     launch = asyncio.ensure_future(manager.start(request, reporter))
+    progress_cancelled = False
+
+    def cancel_from_progress() -> None:
+        nonlocal progress_cancelled
+        progress_cancelled = True
+        launch.cancel()
+
     if reporter is not None:
-        reporter.on_cancel = launch.cancel
+        reporter.on_cancel = cancel_from_progress
     try:
         result: dict[str, Any] = await asyncio.shield(launch)
     except asyncio.CancelledError:
@@ -253,8 +260,7 @@ async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
             raise Cancelled("the session start was cancelled") from None
         # `$/cancelRequest`: stop the launch (it deletes what it created) first.
         launch.cancel()
-        with contextlib.suppress(BaseException):
-            await launch
+        await _undo_late_success(manager, launch)
         if reporter is not None:
             reporter.end("cancelled")
         raise
@@ -262,9 +268,31 @@ async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
         if reporter is not None:
             reporter.end(f"failed: {error.message}")
         raise
+    if progress_cancelled:
+        # The cancel raced with the last step: undo the session it produced.
+        await manager.stop(result["sessionId"])
+        if reporter is not None:
+            reporter.end("cancelled")
+        raise Cancelled("the session start was cancelled")
     if reporter is not None:
         reporter.end("agent ready")
     return result
+
+
+async def _undo_late_success(manager: Any, launch: asyncio.Future[Any]) -> None:
+    """Wait for a cancelled launch; if it finished anyway, stop its session."""
+    with contextlib.suppress(BaseException):
+        await asyncio.shield(launch)
+    if not launch.done():
+        # Cancelled again while waiting: undo whenever the launch ends.
+        def later(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                asyncio.ensure_future(manager.stop(done.result()["sessionId"]))
+
+        launch.add_done_callback(later)
+        return
+    if not launch.cancelled() and launch.exception() is None:
+        await manager.stop(launch.result()["sessionId"])
 
 
 def _current_task_cancelling() -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 10.0
+# The kubernetes client takes a noticeable time to import; load it shortly after
+# start-up (not during `initialize`) so the first picker open does not pay for it.
+PREWARM_DELAY = 1.0
 MAX_TIMEOUT = 60.0
 SHUTDOWN_HOOKS = "shutdown_hooks"
 
@@ -177,10 +181,9 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         targetless_reason=cfg.rules.targetless_reason,
         filter=_opt_str(params, "filter"),
     )
-    try:
-        current = await _bounded(
-            service.current_namespace(timeout), timeout, "reading the kubeconfig"
-        )
+
+    async def gather() -> tuple[Any, Any]:
+        current = await service.current_namespace(timeout)
         data.namespace = choose_namespace(
             _opt_str(params, "namespace"), env, cfg.namespace, current
         )
@@ -188,11 +191,12 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
             data.namespace, all_namespaces=all_namespaces, rules=cfg.rules, timeout=timeout
         )
         namespaces_call = service.list_namespaces(timeout)
-        listing, namespaces = await _bounded(
-            asyncio.gather(targets_call, namespaces_call, return_exceptions=True),
-            timeout,
-            "listing targets",
-        )
+        found = await asyncio.gather(targets_call, namespaces_call, return_exceptions=True)
+        return found[0], found[1]
+
+    try:
+        # One deadline for the whole answer.
+        listing, namespaces = await _bounded(gather(), timeout, "listing targets")
         if isinstance(namespaces, BaseException):
             if not isinstance(namespaces, MirrordError):
                 raise namespaces
@@ -287,10 +291,21 @@ def _finding_factory(analysis: Any) -> Callable[[Any], Any]:
 # -- registration -----------------------------------------------------------------------
 
 
+def _prewarm_client() -> None:
+    try:
+        import kubernetes.client  # noqa: F401
+        import kubernetes.config  # noqa: F401
+    except Exception:  # noqa: BLE001 - the first request will report any real problem
+        log.debug("could not preload the kubernetes client", exc_info=True)
+
+
 def register(server: MirrordLanguageServer) -> None:
     from lsprotocol import types
 
     install(server.protocol)
+    prewarm = threading.Timer(PREWARM_DELAY, _prewarm_client)
+    prewarm.daemon = True
+    prewarm.start()
     server.feature("mirrord/listNamespaces")(custom_request(list_namespaces))
     server.feature("mirrord/listTargets")(custom_request(list_targets))
     server.feature("mirrord/targetPickerItems")(custom_request(target_picker_items))

@@ -1,7 +1,7 @@
 // Starts, restarts and stops the language client; explains why when the server cannot start.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { LanguageClient, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { createApi, type MirrordApi, type RequestChannel } from './api';
 import { ensureServerEnvironment, findBundledWheel, isEnvironmentCurrent, ServerSetupError } from './bundled';
 import { planServer, SERVE_MODULE_ARGS, type ServerPlan } from './launch';
@@ -52,8 +52,16 @@ export class ServerManager implements vscode.Disposable {
 
   /** The running server's API, starting it if needed; rejects with a ServerStartError. */
   ready(): Promise<MirrordApi> {
-    if (this.api) {
+    if (this.api && this.client?.state !== State.Stopped) {
+      // Running, or being restarted by the client after a crash.
       return Promise.resolve(this.api);
+    }
+    if (this.client && !this.starting) {
+      // The client gave up restarting: start a fresh one.
+      const dead = this.client;
+      this.client = undefined;
+      this.api = undefined;
+      void dead.dispose().catch(() => undefined);
     }
     if (!this.starting) {
       this.starting = this.start().finally(() => {
@@ -146,11 +154,8 @@ export class ServerManager implements vscode.Disposable {
     }
     this.client = client;
     client.onDidChangeState((e) => {
-      // 1 = stopped in vscode-languageclient's State enum.
-      if (e.newState === 1 && this.client === client) {
-        this.api = undefined;
-        this.client = undefined;
-        this.emit('stopped');
+      if (this.client === client) {
+        this.emit(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped');
       }
     });
     this.api = createApi(client as unknown as RequestChannel, WorkDoneProgress.type);

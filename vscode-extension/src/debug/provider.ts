@@ -71,6 +71,7 @@ export class MirrordDebugProvider implements vscode.DebugConfigurationProvider {
         configUri,
         recent: this.deps.recent.get(launchName, context),
         title: `mirrord: target for "${launchName}"`,
+        placeholder: 'Type to filter targets; Esc cancels the launch',
         honourSkipDialog: true,
         onSave: (c) => this.deps.saveTarget(c.target, c.namespace, configFile).then(() => undefined),
       });

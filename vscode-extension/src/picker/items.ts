@@ -161,10 +161,18 @@ export function buildEntries(opts: BuildOptions): Entry[] {
 function targetEntry(item: PickerItem, path: string, namespace: string): Entry {
   const available = item.available !== false;
   const container = item.container ?? containerOf(path);
+  // Without a container in the path, the server's description names it.
+  const serverParts = (item.description ?? '')
+    .split(' · ')
+    .filter((p) => p && p !== namespace && !p.startsWith('unavailable'));
+  const parts = [namespace, ...(container ? [`container ${container}`] : serverParts)];
+  if (!available) {
+    parts.push('unavailable');
+  }
   return {
     type: 'target',
     label: item.label || path,
-    description: describe(namespace, container ?? undefined, available ? undefined : 'unavailable'),
+    description: parts.join(' · '),
     detail: available ? item.detail : (item.reason ?? item.detail ?? 'not available'),
     path,
     namespace,

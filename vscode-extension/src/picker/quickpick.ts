@@ -18,6 +18,7 @@ export interface PickerOptions {
   configUri?: string;
   recent?: RecentChoice;
   title?: string;
+  placeholder?: string;
   // Resolve without showing the picker when the config already names a target.
   honourSkipDialog?: boolean;
   // Open the namespace list first.
@@ -76,7 +77,7 @@ export function pickTarget(opts: PickerOptions): Promise<PickResult | undefined>
   return new Promise<PickResult | undefined>((resolve) => {
     const qp = vscode.window.createQuickPick<EntryItem>();
     qp.title = opts.title ?? 'mirrord: select a target';
-    qp.placeholder = 'Type to filter targets; Esc cancels the launch';
+    qp.placeholder = opts.placeholder ?? 'Type to filter targets';
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
     qp.ignoreFocusOut = true;

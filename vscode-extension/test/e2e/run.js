@@ -102,8 +102,29 @@ async function main() {
       const env = JSON.parse(fs.readFileSync(outFile, 'utf8'));
       log(`debuggee env (mirrord keys): ${JSON.stringify(Object.keys(env).filter((k) => k.startsWith('MIRRORD') || k === 'GREETING'))}`);
       if (env.GREETING !== 'hello') throw new Error(`GREETING is ${JSON.stringify(env.GREETING)}, expected the greeter pod's "hello"`);
-      await page.locator('.statusbar-item', { hasText: 'mirrord: pod/greeter' }).first().waitFor({ timeout: 10000 }).catch(() => undefined);
       await shot('04-debug-session');
+      // The program exits; ending the debug session stops the mirrord session.
+      await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 30000 });
+    });
+
+    await step('switching namespace in the launch picker; Esc cancels the launch', async () => {
+      fs.rmSync(outFile, { force: true });
+      await page.keyboard.press('F1');
+      await input.fill('debug Run app');
+      await row('Run app').waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'target for "Run app"' }).waitFor({ timeout: 60000 });
+      await row('switch namespace').waitFor({ timeout: 60000 });
+      await input.fill('shop');
+      await row('switch namespace').waitFor({ timeout: 10000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: '— shop' }).waitFor({ timeout: 30000 });
+      await row('deployment/frontend').waitFor({ timeout: 60000 });
+      await shot('05-namespace-shop');
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(3000);
+      if (fs.existsSync(outFile)) throw new Error('the program ran although the picker was cancelled');
+      if (await page.locator('.quick-input-widget').isVisible()) throw new Error('the picker is still open');
     });
 
     await step('broken mirrord.json shows a diagnostic in Problems', async () => {
@@ -118,7 +139,7 @@ async function main() {
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
       await marker.waitFor({ timeout: 30000 });
       log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
-      await shot('05-problems');
+      await shot('06-problems');
     }, { independent: true });
   } finally {
     await ctx.close().catch(() => undefined);

@@ -7,15 +7,17 @@ WB_PIDS=()
 
 wb_log() { printf '[%s] %s\n' "${WB_NAME:-workbench}" "$*"; }
 
+# Each background process leads its own process group (setsid), so its helpers
+# (code-server's file watcher, extension host, language server) go with it.
 wb_cleanup() {
   local pid
   for pid in "${WB_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null
   done
   for pid in "${WB_PIDS[@]}"; do
-    # give each process a few seconds to exit cleanly, then force it
+    # give each group a few seconds to exit cleanly, then force it
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
-    kill -9 "$pid" 2>/dev/null
+    kill -9 -- "-$pid" 2>/dev/null
   done
   WB_PIDS=()
 }
@@ -58,7 +60,7 @@ wb_build_vsix() { # root, out.vsix
 wb_start_cluster() { # run dir → sets WB_KUBECONFIG, WB_CLUSTER_URL
   local run=$1 port
   port=$(wb_free_port)
-  "$WB_PYTHON" -m mirrord_ide demo-cluster --port "$port" --kubeconfig "$run/kubeconfig" >"$run/cluster.out" 2>"$run/cluster.log" &
+  setsid "$WB_PYTHON" -m mirrord_ide demo-cluster --port "$port" --kubeconfig "$run/kubeconfig" >"$run/cluster.out" 2>"$run/cluster.log" &
   WB_PIDS+=($!)
   for _ in $(seq 100); do
     if grep -q '"url"' "$run/cluster.out" 2>/dev/null; then break; fi
@@ -105,7 +107,7 @@ JSON
     { wb_log "installing the .vsix failed:"; tail -c 1500 "$run/install.log"; echo; return 1; }
   port=${WB_PORT:-$(wb_free_port)}
   printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$port" >"$run/config.yaml"
-  PATH="$NODE24_BIN:$PATH" "$CODE_SERVER" --config "$run/config.yaml" --disable-telemetry --disable-update-check \
+  PATH="$NODE24_BIN:$PATH" setsid "$CODE_SERVER" --config "$run/config.yaml" --disable-telemetry --disable-update-check \
     --disable-workspace-trust --user-data-dir "$run/data" --extensions-dir "$run/exts" "$ws" >"$run/code-server.log" 2>&1 &
   WB_PIDS+=($!)
   for _ in $(seq 120); do

@@ -12,6 +12,7 @@ const result: TargetPickerItemsResult = {
     { label: 'deployment/cart/container/app', kind: 'target', path: 'deployment/cart/container/app', namespace: 'shop', available: true },
     { label: 'Pods', kind: 'separator' },
     { label: 'pod/cart-1/container/app', kind: 'target', path: 'pod/cart-1/container/app', namespace: 'shop', available: true },
+    { label: 'pod/solo', kind: 'target', path: 'pod/solo', namespace: 'shop', available: true, description: 'container main' },
     { label: 'pod/cart-2/container/app', kind: 'target', path: 'pod/cart-2/container/app', namespace: 'shop', available: false, detail: 'pod is Pending' },
     { label: 'Namespaces', kind: 'separator' },
     { label: 'All namespaces', kind: 'namespace', allNamespaces: true },
@@ -29,6 +30,7 @@ describe('buildEntries', () => {
       'target:deployment/cart/container/app',
       'separator:Pods',
       'target:pod/cart-1/container/app',
+      'target:pod/solo',
       'target:pod/cart-2/container/app',
       'separator:Other',
       'targetless:No Target ("targetless")',
@@ -45,6 +47,7 @@ describe('buildEntries', () => {
     expect(cart1).toMatchObject({ description: 'shop · container app', available: true });
     const cart2 = entries.find((e) => e.label === 'pod/cart-2/container/app');
     expect(cart2).toMatchObject({ available: false, reason: 'pod is Pending', description: 'shop · container app · unavailable' });
+    expect(entries.find((e) => e.label === 'pod/solo')).toMatchObject({ description: 'shop · container main' });
   });
 
   it('puts the remembered choice first under Recent and does not repeat it', () => {

@@ -1,0 +1,184 @@
+"""Agent launch overhead: time from `mirrord/startSession` to its result, minus
+the simulated cluster's scheduling delay, and API requests per launch.
+
+Drives the real server over stdio against the simulated cluster (targeted on a
+deployment, and targetless), stopping each session before the next launch.
+Also measures the same launch in-process (no LSP hop) for comparison.
+
+    python bench/bench_launch.py [--launches N] [--delay SECONDS]
+
+Target: overhead <= 150 ms beyond the scheduling delay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, client_capabilities
+
+from mirrord_ide.simcluster.reqlog import RequestRecord
+from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+
+TARGET_MS = 150.0
+SEED: dict[str, Any] = {
+    "nodes": [
+        {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
+        {"name": "node-2", "labels": {"kubernetes.io/hostname": "node-2"}},
+    ],
+    "namespaces": [
+        {
+            "name": "shop",
+            "configmaps": [{"name": "shop-config", "data": {"DB_HOST": "postgres"}}],
+            "secrets": [{"name": "shop-db", "data": {"DB_PASSWORD": "s3cr3t"}}],
+            "deployments": [
+                {
+                    "name": "api",
+                    "replicas": 3,
+                    "sidecars": ["istio"],
+                    "containers": [
+                        {
+                            "name": "api",
+                            "image": "ghcr.io/acme/api:1",
+                            "env": {
+                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
+                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
+def classify(record: RequestRecord) -> str:
+    if "/portforward" in record.path:
+        return "portforward"
+    if record.path.endswith("/log"):
+        return "log"
+    if "watch=" in record.query:
+        return "watch"
+    return record.method
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def lsp_launches(
+    cluster: SimCluster, params: dict[str, Any], launches: int
+) -> tuple[list[float], Counter[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
+    env.pop("PYTHONPATH", None)
+    env["KUBECONFIG"] = str(cluster.kubeconfig_path)
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
+    )
+    client = await config.start()
+    try:
+        await client.initialize_session(
+            types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
+        )
+        # One warm-up launch: connection set-up and imports are start-up costs.
+        warm = await client.protocol.send_request_async("mirrord/startSession", params)
+        await client.protocol.send_request_async(
+            "mirrord/stopSession", {"sessionId": warm.sessionId}
+        )
+        await asyncio.sleep(0.5)  # let the start-up reaping finish before counting
+        times: list[float] = []
+        requests: Counter[str] = Counter()
+        for _ in range(launches):
+            before = len(cluster.requests.records())
+            started = time.perf_counter()
+            result = await client.protocol.send_request_async("mirrord/startSession", params)
+            times.append(time.perf_counter() - started)
+            await client.protocol.send_request_async(
+                "mirrord/stopSession", {"sessionId": result.sessionId}
+            )
+            # Streams (watch, log) are logged when they end, just after the launch.
+            await asyncio.sleep(0.05)
+            for record in cluster.requests.records()[before:]:
+                requests[classify(record)] += 1
+        return times, requests
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def direct_launches(cluster: SimCluster, target: str | None, launches: int) -> list[float]:
+    from mirrord_ide.agent.kube import AgentKube
+    from mirrord_ide.agent.sessions import SessionManager, StartRequest
+    from mirrord_ide.cluster.client import ClusterClient
+    from mirrord_ide.cluster.kubeconfig import KubeSettings
+
+    kube = AgentKube(
+        ClusterClient.from_settings(KubeSettings(kubeconfig=str(cluster.kubeconfig_path)))
+    )
+
+    async def factory() -> AgentKube:
+        return kube
+
+    manager = SessionManager(factory)
+    times: list[float] = []
+    try:
+        for i in range(launches + 1):
+            started = time.perf_counter()
+            result = await manager.start(StartRequest(target=target, namespace="shop"))
+            if i:  # the first launch is the warm-up
+                times.append(time.perf_counter() - started)
+            await manager.stop(result["sessionId"])
+    finally:
+        await manager.stop_all()
+        kube.close()
+        kube.cluster.close()
+    return times
+
+
+def report(name: str, times: list[float], delay: float) -> float:
+    overhead = [(t - delay) * 1000 for t in times]
+    p50, p95 = statistics.median(overhead), percentile(overhead, 95)
+    print(
+        f"{name:<34} total p50 {statistics.median(times) * 1000:7.1f} ms   "
+        f"overhead p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+    )
+    return p50
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--launches", type=int, default=15)
+    parser.add_argument("--delay", type=float, default=0.3, help="simulated scheduling delay")
+    args = parser.parse_args(argv)
+
+    with running_cluster(SEED, schedule_delay=args.delay) as cluster:
+        print(f"simulated scheduling delay: {args.delay * 1000:.0f} ms, {args.launches} launches")
+        worst = 0.0
+        for label, target in (("deployment/api", "deployment/api"), ("targetless", None)):
+            params: dict[str, Any] = {"target": target, "namespace": "shop"}
+            times, requests = asyncio.run(lsp_launches(cluster, params, args.launches))
+            worst = max(worst, report(f"LSP startSession {label}", times, args.delay))
+            per_launch = sum(requests.values()) / args.launches
+            breakdown = ", ".join(
+                f"{kind} {count / args.launches:g}" for kind, count in sorted(requests.items())
+            )
+            print(f"{'':<34} API requests per launch + stop: {per_launch:g} ({breakdown})")
+            direct = asyncio.run(direct_launches(cluster, target, args.launches))
+            report(f"in-process launch {label}", direct, args.delay)
+        verdict = "OK" if worst <= TARGET_MS else "OVER"
+        print(f"worst LSP overhead p50 {worst:.1f} ms (target <= {TARGET_MS:.0f} ms): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

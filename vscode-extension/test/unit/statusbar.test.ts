@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { MirrordStatusBar, statusText } from '../../src/statusbar';
+import type { StateStore } from '../../src/picker/recent';
+
+describe('status bar', () => {
+  it('shows off, on, the active target and a failed server', () => {
+    expect(statusText(false, 'running').text).toBe('$(debug-disconnect) mirrord: off');
+    expect(statusText(true, 'running').text).toBe('$(plug) mirrord: on');
+    expect(statusText(true, 'starting').text).toBe('$(sync~spin) mirrord: on');
+    expect(statusText(true, 'running', { target: 'pod/a', namespace: 'shop' })).toMatchObject({ text: '$(plug) mirrord: pod/a' });
+    expect(statusText(true, 'running', { target: null, namespace: 'shop' }).text).toBe('$(plug) mirrord: targetless');
+    expect(statusText(true, 'failed').text).toContain('server failed');
+  });
+
+  it('keeps the toggle in workspace state, so it survives a reload', async () => {
+    const data = new Map<string, unknown>();
+    const state: StateStore = { get: <T>(k: string) => data.get(k) as T, update: (k, v) => (data.set(k, v), Promise.resolve()) };
+    const bar = new MirrordStatusBar(state, () => false);
+    expect(bar.enabled).toBe(false);
+    expect(await bar.toggle()).toBe(true);
+    const reloaded = new MirrordStatusBar(state, () => false);
+    expect(reloaded.enabled).toBe(true);
+  });
+});
