@@ -173,7 +173,14 @@ def test_invalid_utf8_on_the_wire(fuzz: FuzzServer) -> None:
         b'{"uri": "' + uri.encode() + b'", "languageId": "json", "version": 1, '
         b'"text": "{\\"target\\": \\"\xff\xfe\xc3(\\"}"}}}'
     )
+    before = len(fuzz.client.stderr)
     fuzz.client.write_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    # A truncated header and a bogus length, then a well-formed document.
+    # A header with a bogus length, then a well-formed document.
     fuzz.client.write_raw(b"Content-Length: nope\r\n\r\n")
     fuzz.check("wire", "json", '{"target": "targetless"}')
+    # The undecodable frame is logged as such (by pygls, with its stack) and
+    # dropped; it is the only thing logged.
+    logged = fuzz.client.stderr[before:].decode("utf-8", "replace")
+    assert "UnicodeDecodeError" in logged
+    assert logged.count("Traceback") == logged.count("Unable to handle message") == 1
+    del fuzz.client.stderr[before:]

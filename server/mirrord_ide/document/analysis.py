@@ -49,7 +49,8 @@ class Analysis:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity != "error"]
+        # Hints (e.g. "no target set") are editor nudges, not warnings about the config.
+        return [f for f in self.findings if f.severity in ("warning", "information")]
 
 
 def _dotted(path: KeyPath) -> str:

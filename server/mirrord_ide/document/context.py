@@ -204,6 +204,10 @@ def _scan_flow(text: str, start: int, cursor: int, base: KeyPath, fmt: str) -> _
         j = i
         while j < n and text[j] not in word_delims:
             j += 1
+        if j == i:
+            # A delimiter none of the branches above consumes: step over it.
+            i += 1
+            continue
         if j >= cursor:
             return word_result(i, j, False)
         word = text[i:j]

@@ -12,7 +12,7 @@ from tree_sitter import Node as TsNode
 
 from mirrord_ide.config.problems import KeyPath
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span
+from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
 from mirrord_ide.document.ts_common import (
     collect_syntax_errors,
     named,
@@ -26,6 +26,9 @@ from mirrord_ide.textrange import Range
 _MAPPINGS = ("block_mapping", "flow_mapping")
 _SEQUENCES = ("block_sequence", "flow_sequence")
 _PAIRS = ("block_mapping_pair", "flow_pair")
+# Values that aliases may add in all; beyond it a few lines of anchors could
+# expand to billions of values ("billion laughs").
+MAX_ALIAS_EXPANSION = 10_000
 
 
 def _safe_load(text: str) -> Any:
@@ -87,6 +90,15 @@ class _Builder:
         self.lines = lines
         self.duplicates: list[DuplicateKey] = []
         self.anchors: dict[str, Node] = {}
+        self.problems: list[SyntaxProblem] = []
+        self._sizes: dict[int, int] = {}  # expanded value counts, by id(node)
+        self._expanded = 0
+
+    def _size(self, node: Node) -> int:
+        known = self._sizes.get(id(node))
+        if known is None:
+            known = self._sizes[id(node)] = 1 + sum(self._size(c) for c in node.children)
+        return known
 
     def value(self, ts: TsNode | None, path: KeyPath, fallback: Any) -> Node:
         if ts is None:
@@ -148,8 +160,16 @@ class _Builder:
             target = self.anchors.get(node_text(ts).lstrip("*"))
             if target is None:
                 return Node("invalid", rng)
+            size = self._size(target)
+            self._expanded += size
+            if self._expanded > MAX_ALIAS_EXPANSION:
+                message = f"aliases expand to more than {MAX_ALIAS_EXPANSION} values"
+                self.problems.append(SyntaxProblem(_as_range(rng), message))
+                return Node("invalid", rng)
             target.finish()
-            return Node(target.kind, rng, target.value, children=list(target.children))
+            alias = Node(target.kind, rng, target.value, children=list(target.children))
+            self._sizes[id(alias)] = size
+            return alias
         return Node("invalid", rng)
 
     def _key(self, key_ts: TsNode) -> str | None:
@@ -212,6 +232,7 @@ def parse_yaml(text: str) -> ParsedDocument:
                 root = builder.value(child, (), ts_range(lines, child))
                 break
         break
+    errors.extend(builder.problems[:1])
     if root is not None:
         root.finish()
     if root is not None and root.kind == "null":
