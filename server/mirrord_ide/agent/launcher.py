@@ -210,6 +210,10 @@ class Launcher:
         namespace = ""
         env_task: asyncio.Task[RemoteEnv] | None = None
         forwarder: PortForwarder | None = None
+        # Names end up in URLs and objects: reject bad ones before any API call.
+        check_dns1123_label(plan.namespace, "namespace")
+        if plan.agent_namespace:
+            check_dns1123_label(plan.agent_namespace, "agent namespace")
         try:
             progress(STEP_RESOLVE, plan.target_path or "targetless", 5)
             target = await self.resolve_target(plan) if plan.target_kind else None

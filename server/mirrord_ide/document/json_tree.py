@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tree_sitter import Node as TsNode
+from tree_sitter import Tree
 
-from mirrord_ide.config.problems import KeyPath
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
+from mirrord_ide.document.tree import (
+    DuplicateKey,
+    Node,
+    NodeKind,
+    ParsedDocument,
+    Span,
+    SyntaxProblem,
+)
 from mirrord_ide.document.ts_common import (
     collect_syntax_errors,
-    named,
     node_text,
+    nodes_of_type,
     parse_tree,
+    text_getter,
     ts_range,
-    ts_span,
 )
 from mirrord_ide.textrange import Range
 
 _VALUE_NAMES = {"number", "string", "object", "array", "true", "false", "null"}
 
 
-def _decode_string(node: TsNode) -> str:
-    text = node_text(node)
+def _decode_string(text: str) -> str:
     if "\\" not in text and len(text) >= 2 and text.endswith('"'):
         return text[1:-1]
     try:
@@ -52,31 +59,40 @@ def _as_range(r: Range | Span) -> Range:
 
 
 class _Builder:
-    def __init__(self, lines: LineIndex) -> None:
+    """The exact walk: every node, with broken parts and duplicate keys."""
+
+    def __init__(self, lines: LineIndex, text_of: Callable[[TsNode], str], clean: bool) -> None:
         self.lines = lines
+        self.text_of = text_of
+        self.clean = clean  # no ERROR or MISSING node anywhere: skip those checks
+        self.path: list[str | int] = []  # of the node being built, for duplicates
         self.duplicates: list[DuplicateKey] = []
 
-    def value(self, ts: TsNode, path: KeyPath) -> Node:
+    def value(self, ts: TsNode) -> Node:
         kind = ts.type
-        rng = ts_span(self.lines, ts)
-        if ts.is_missing or ts.is_error:
+        rng = Span(self.lines, ts.start_point, ts.end_point)
+        if not self.clean and (ts.is_missing or ts.is_error):
             return Node("invalid", rng)
         if kind == "object":
             node = Node("object", rng)
-            for child in named(ts):
+            for child in ts.children:
                 if child.type == "pair":
-                    self.member(node, child, path)
+                    self.member(node, child)
             return node
         if kind == "array":
             node = Node("array", rng)
-            for child in named(ts):
-                if child.type in _VALUE_NAMES:
-                    node.add(self.value(child, (*path, len(node.children))))
+            children = node.children
+            path = self.path
+            for child in ts.children:
+                if child.type in _VALUE_NAMES and child.is_named:
+                    path.append(len(children))
+                    children.append(self.value(child))
+                    path.pop()
             return node
         if kind == "string":
-            return Node("string", rng, _decode_string(ts))
+            return Node("string", rng, _decode_string(self.text_of(ts)))
         if kind == "number":
-            number = _number(node_text(ts))
+            number = _number(self.text_of(ts))
             return Node("number" if number is not None else "invalid", rng, number)
         if kind in ("true", "false"):
             return Node("boolean", rng, kind == "true")
@@ -84,24 +100,124 @@ class _Builder:
             return Node("null", rng, None)
         return Node("invalid", rng)
 
-    def member(self, parent: Node, pair: TsNode, path: KeyPath) -> None:
+    def member(self, parent: Node, pair: TsNode) -> None:
         key_ts = pair.child_by_field_name("key")
-        if key_ts is None or key_ts.is_missing or key_ts.type != "string":
+        if key_ts is None or key_ts.type != "string" or (not self.clean and key_ts.is_missing):
             return
-        key = _decode_string(key_ts)
-        key_range = ts_span(self.lines, key_ts)
+        key = _decode_string(self.text_of(key_ts))
+        key_range = Span(self.lines, key_ts.start_point, key_ts.end_point)
         value_ts = pair.child_by_field_name("value")
         if value_ts is None:
             child = Node("invalid", key_range)
         else:
-            child = self.value(value_ts, (*path, key))
+            self.path.append(key)
+            child = self.value(value_ts)
+            self.path.pop()
         child.key = key
         child.key_range = key_range
         if parent.get(key) is not None:
-            self.duplicates.append(DuplicateKey((*path, key), _as_range(key_range)))
+            self.duplicates.append(DuplicateKey((*self.path, key), _as_range(key_range)))
             parent.children = [c for c in parent.children if c.key != key]
             parent._by_key = None
         parent.add(child)
+
+
+class _Rejected(Exception):
+    """The standard reader's result would differ from the exact walk's."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _Rejected  # duplicate keys are reported with their ranges by the walk
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _Rejected  # NaN and Infinity are not JSON
+
+
+def _load(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+
+
+def _without_comments(text: str, tree: Tree) -> str | None:
+    comments = nodes_of_type(tree, "json", "comment")
+    if not comments:
+        return None
+    data = bytearray(text.encode("utf-8", "surrogatepass"))
+    for comment in comments:
+        data[comment.start_byte : comment.end_byte] = b" " * (comment.end_byte - comment.start_byte)
+    return data.decode("utf-8", "surrogatepass")
+
+
+def _read_whole(text: str, tree: Tree) -> tuple[bool, Any]:
+    """The document's value from the C JSON reader, when that is certain to
+    equal what the exact walk gives: a clean tree (comments blanked out), no
+    duplicate keys, no NaN/Infinity."""
+    if tree.root_node.has_error:
+        return False, None
+    try:
+        return True, _load(text)
+    except (ValueError, RecursionError, _Rejected):
+        pass
+    if "/" not in text:
+        return False, None
+    blanked = _without_comments(text, tree)
+    if blanked is None:
+        return False, None
+    try:
+        return True, _load(blanked)
+    except (ValueError, RecursionError, _Rejected):
+        return False, None
+
+
+_KINDS: dict[str, NodeKind] = {
+    "object": "object",
+    "array": "array",
+    "string": "string",
+    "number": "number",
+    "true": "boolean",
+    "false": "boolean",
+    "null": "null",
+}
+
+
+class _LazyTree:
+    """Nodes of a clean document whose value is already read: each container
+    makes its children when first asked, from its tree-sitter node."""
+
+    def __init__(self, lines: LineIndex, text_of: Callable[[TsNode], str]) -> None:
+        self.lines = lines
+        self.text_of = text_of
+
+    def node(self, ts: TsNode, value: Any) -> Node:
+        kind = _KINDS[ts.type]
+        span = Span(self.lines, ts.start_point, ts.end_point)
+        if kind == "object" or kind == "array":
+            return Node.lazy(kind, span, value, lambda node: self.children(ts, node))
+        return Node(kind, span, value)
+
+    def children(self, ts: TsNode, parent: Node) -> list[Node]:
+        out: list[Node] = []
+        if parent.kind == "object":
+            values: dict[str, Any] = parent.value
+            for pair in ts.children:
+                if pair.type != "pair":
+                    continue
+                key_ts = pair.child_by_field_name("key")
+                value_ts = pair.child_by_field_name("value")
+                if key_ts is None or value_ts is None:  # not in a clean tree
+                    continue
+                key = _decode_string(self.text_of(key_ts))
+                child = self.node(value_ts, values[key])
+                child.key = key
+                child.key_range = Span(self.lines, key_ts.start_point, key_ts.end_point)
+                out.append(child)
+        else:
+            items = [c for c in ts.children if c.type in _VALUE_NAMES and c.is_named]
+            out.extend(self.node(c, v) for c, v in zip(items, parent.value, strict=False))
+        return out
 
 
 def _next_token(node: TsNode) -> TsNode | None:
@@ -134,20 +250,33 @@ def _missing_message(node: TsNode) -> str:
 def parse_json(text: str) -> ParsedDocument:
     lines = LineIndex(text)
     tree = parse_tree(text, "json")
+    text_of = text_getter(text)
+    values = _top_values(tree)
+    whole, value = _read_whole(text, tree) if len(values) == 1 else (False, None)
+    if whole:
+        root = _LazyTree(lines, text_of).node(values[0], value)
+        return ParsedDocument("json", text, root, [], lines, [])
+    return _parse_exact(text, tree, lines)
+
+
+def _top_values(tree: Tree) -> list[TsNode]:
+    return [c for c in tree.root_node.children if c.type in _VALUE_NAMES and c.is_named]
+
+
+def _parse_exact(text: str, tree: Tree, lines: LineIndex) -> ParsedDocument:
     errors = collect_syntax_errors(
         tree, lines, ignore=_is_trailing_comma, missing_message=_missing_message
     )
-    builder = _Builder(lines)
+    builder = _Builder(lines, text_getter(text), clean=not tree.root_node.has_error)
     root: Node | None = None
-    for child in named(tree.root_node):
-        if child.type in _VALUE_NAMES:
-            if root is None:
-                root = builder.value(child, ())
-                root.finish()
-            else:
-                errors.append(
-                    SyntaxProblem(ts_range(lines, child), "Syntax error: more than one value")
-                )
+    for child in _top_values(tree):
+        if root is None:
+            root = builder.value(child)
+            root.finish()
+        else:
+            errors.append(
+                SyntaxProblem(ts_range(lines, child), "Syntax error: more than one value")
+            )
     if root is None and not errors:
         errors.append(
             SyntaxProblem(lines.range_from_offsets(0, 0), "Syntax error: expected a JSON object")

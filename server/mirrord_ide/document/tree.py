@@ -7,6 +7,7 @@ the file is still validated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,7 +40,7 @@ class Span:
 class Node:
     """One value of the document; object members also carry their key."""
 
-    __slots__ = ("kind", "_range", "value", "key", "_key_range", "children", "_by_key")
+    __slots__ = ("kind", "_range", "value", "key", "_key_range", "_children", "_by_key", "_expand")
 
     def __init__(
         self,
@@ -55,8 +56,38 @@ class Node:
         self.value = value  # plain python; for containers filled by `finish()`
         self.key = key  # set on object members
         self._key_range = key_range
-        self.children: list[Node] = children if children is not None else []
+        self._children: list[Node] | None = children if children is not None else []
         self._by_key: dict[str, Node] | None = None
+        # Builds the children on first access; `value` is then already complete.
+        self._expand: Callable[[Node], list[Node]] | None = None
+
+    @classmethod
+    def lazy(
+        cls,
+        kind: NodeKind,
+        range: Range | Span,  # noqa: A002 - the LSP name
+        value: Any,
+        expand: Callable[[Node], list[Node]],
+    ) -> Node:
+        """A node whose `value` is known and whose children are made only when
+        someone looks at them: analysis usually visits a handful of paths."""
+        node = cls(kind, range, value)
+        node._children = None
+        node._expand = expand
+        return node
+
+    @property
+    def children(self) -> list[Node]:
+        children = self._children
+        if children is None:
+            expand, self._expand = self._expand, None
+            children = self._children = expand(self) if expand is not None else []
+        return children
+
+    @children.setter
+    def children(self, value: list[Node]) -> None:
+        self._children = value
+        self._expand = None
 
     @property
     def range(self) -> Range:
@@ -103,6 +134,8 @@ class Node:
 
     def finish(self) -> Any:
         """Compute `value` of containers from their children (invalid ones dropped)."""
+        if self._children is None:
+            return self.value  # lazy: the value came complete with the node
         if self.kind == "object":
             self.value = {c.key: c.finish() for c in self.children if c.kind != "invalid"}
         elif self.kind == "array":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from tree_sitter import Language, Parser, Tree
+from tree_sitter import Language, Parser, Query, QueryCursor, Tree
 from tree_sitter import Node as TsNode
 
 from mirrord_ide.document.formats import ConfigFormat
@@ -14,6 +14,7 @@ from mirrord_ide.document.tree import Span, SyntaxProblem
 from mirrord_ide.textrange import Position, Range
 
 _languages: dict[ConfigFormat, Language] = {}
+_queries: dict[tuple[ConfigFormat, str], Query] = {}
 _local = threading.local()  # a Parser is not safe to share between threads
 
 
@@ -51,6 +52,23 @@ def ts_span(lines: LineIndex, node: TsNode) -> Span:
 def named(node: TsNode) -> list[TsNode]:
     """Named children (`children` filtered is faster than `named_children`)."""
     return [c for c in node.children if c.is_named]
+
+
+def text_getter(text: str) -> Callable[[TsNode], str]:
+    """The text of a node by its byte offsets. For ASCII text (almost every
+    config) those are string offsets, so no bytes are copied or decoded."""
+    if text.isascii():
+        return lambda node: text[node.start_byte : node.end_byte]
+    return node_text
+
+
+def nodes_of_type(tree: Tree, fmt: ConfigFormat, node_type: str) -> list[TsNode]:
+    """Every node of one type, found by the C query engine instead of a walk."""
+    key = (fmt, node_type)
+    query = _queries.get(key)
+    if query is None:
+        query = _queries[key] = Query(_language(fmt), f"({node_type}) @n")
+    return QueryCursor(query).captures(tree.root_node).get("n", [])
 
 
 def node_text(node: TsNode) -> str:

@@ -1,0 +1,178 @@
+"""A simulated cluster for the reliability tests: a shop namespace whose
+workloads read a secret, an agents namespace, distinctive credentials to search
+for, and helpers to run the real server against it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_ide.simcluster.tls import make_server_cert
+
+from .rpc import RawClient, server_env, spawn_initialized
+
+ADMIN_TOKEN = "admin-tok-Zq81xPVw3LmT6rJ9"
+SECRET_VALUE = "s3cr3t-Pw-K7hQ2vN8mX4"
+STRIPE_VALUE = "sk_live_Rb5Tq0Lw2Yz8Nd6"
+TARGET = "deployment/api/container/api"
+
+# What the product needs, derived from the code (see docs/security.md):
+# discovery lists and watches workloads; launch reads the target and its
+# env sources, creates the agent Job, waits for its pod, forwards a port.
+RULES: dict[str, dict[str, Any]] = {
+    # Discovery: the picker's namespace list, the target catalog (list + watch).
+    "list namespaces": {"verbs": ["list"], "resources": ["namespaces"]},
+    "get namespaces": {"verbs": ["get"], "resources": ["namespaces"]},
+    "read pods": {"verbs": ["get", "list", "watch"], "resources": ["pods"], "namespaces": ["shop"]},
+    "read deployments": {
+        "verbs": ["get", "list", "watch"],
+        "resources": ["deployments"],
+        "namespaces": ["shop"],
+    },
+    "read statefulsets": {
+        "verbs": ["get", "list", "watch"],
+        "resources": ["statefulsets"],
+        "namespaces": ["shop"],
+    },
+    "read rollouts": {
+        "verbs": ["get", "list", "watch"],
+        "resources": ["rollouts"],
+        "namespaces": ["shop"],
+    },
+    "read jobs": {"verbs": ["get", "list", "watch"], "resources": ["jobs"], "namespaces": ["shop"]},
+    "read cronjobs": {
+        "verbs": ["get", "list", "watch"],
+        "resources": ["cronjobs"],
+        "namespaces": ["shop"],
+    },
+    # Launch: the target's env sources, the agent Job, its node, logs, port-forward.
+    "get configmaps": {"verbs": ["get"], "resources": ["configmaps"], "namespaces": ["shop"]},
+    "get secrets": {"verbs": ["get"], "resources": ["secrets"], "namespaces": ["shop"]},
+    "create jobs": {"verbs": ["create", "delete"], "resources": ["jobs"], "namespaces": ["shop"]},
+    "get pod logs": {"verbs": ["get"], "resources": ["pods/log"], "namespaces": ["shop"]},
+    "port-forward": {
+        "verbs": ["get", "create"],
+        "resources": ["pods/portforward"],
+        "namespaces": ["shop"],
+    },
+    "get nodes": {"verbs": ["get"], "resources": ["nodes"]},
+    # Start-up: agents left by a server that was killed, in every namespace.
+    "list jobs everywhere": {"verbs": ["list"], "resources": ["jobs"]},
+}
+MINIMAL_RULES = list(RULES.values())
+
+SEED: dict[str, Any] = {
+    "options": {"schedule_delay": 0.05},
+    "default_user": "admin",
+    "users": [
+        {"name": "admin", "token": ADMIN_TOKEN, "admin": True},
+        {"name": "minimal", "token": "minimal-tok-Hd73kQ", "rules": MINIMAL_RULES},
+        {"name": "expired", "token": "expired-tok-Vn28cX", "expired": True, "admin": True},
+    ],
+    "nodes": [{"name": "node-1"}, {"name": "node-2"}],
+    "namespaces": [
+        {"name": "agents"},
+        {"name": "default"},
+        {
+            "name": "shop",
+            "configmaps": [{"name": "shop-config", "data": {"DB_HOST": "postgres"}}],
+            "secrets": [
+                {"name": "shop-db", "data": {"DB_PASSWORD": SECRET_VALUE}},
+                {"name": "stripe", "data": {"STRIPE_KEY": STRIPE_VALUE}},
+            ],
+            "deployments": [
+                {
+                    "name": "api",
+                    "replicas": 2,
+                    "containers": [
+                        {
+                            "name": "api",
+                            "image": "ghcr.io/acme/shop-api:1.0.0",
+                            "env": {
+                                "LOG_LEVEL": "info",
+                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
+                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
+                            },
+                            "envFrom": [{"secret": "stripe"}],
+                        }
+                    ],
+                },
+                {
+                    "name": "web",
+                    "replicas": 1,
+                    "containers": [{"name": "web", "image": "ghcr.io/acme/web:2"}],
+                },
+            ],
+            "pods": [
+                {
+                    "name": "solo",
+                    "containers": [{"name": "app", "image": "ghcr.io/acme/solo:1"}],
+                }
+            ],
+        },
+    ],
+}
+
+
+def seed_with(**users: list[dict[str, Any]]) -> dict[str, Any]:
+    """The seed with extra users given by their rules."""
+    seed = copy.deepcopy(SEED)
+    for name, rules in users.items():
+        seed["users"].append({"name": name, "token": f"{name}-tok-Xy41", "rules": rules})
+    return seed
+
+
+def client_key_kubeconfig(cluster: SimCluster, path: Path) -> tuple[Path, bytes]:
+    """The admin kubeconfig with a client certificate and key next to the token
+    (the simulated cluster authenticates by token; the key is there to be kept secret)."""
+    pair = make_server_cert(("client",))
+    data = yaml.safe_load(cluster.kubeconfig_path.read_text())
+    user = data["users"][0]["user"]
+    user["client-certificate-data"] = base64.b64encode(pair.cert_pem).decode()
+    user["client-key-data"] = base64.b64encode(pair.key_pem).decode()
+    path.write_text(yaml.safe_dump(data))
+    path.chmod(0o600)
+    return path, pair.key_pem
+
+
+def agent_objects(cluster: SimCluster) -> list[str]:
+    """Every agent Job and pod (label app=mirrord), as `kind/namespace/name`."""
+    found = []
+    for kind in ("jobs", "pods"):
+        for obj in cluster.store.list(kind):
+            meta = obj["metadata"]
+            if (meta.get("labels") or {}).get("app") == "mirrord":
+                found.append(f"{kind}/{meta['namespace']}/{meta['name']}")
+    return found
+
+
+async def wait_no_agents(cluster: SimCluster, timeout: float = 5.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while (left := agent_objects(cluster)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return left
+
+
+async def wait_quiet(cluster: SimCluster, quiet: float = 0.5, timeout: float = 10.0) -> None:
+    """Until the cluster has seen no new request for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    seen = len(cluster.requests)
+    calm_since = time.monotonic()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        now = len(cluster.requests)
+        if now != seen:
+            seen, calm_since = now, time.monotonic()
+        elif time.monotonic() - calm_since >= quiet:
+            return
+
+
+async def start_server(kubeconfig: Path, root: Path | None = None) -> RawClient:
+    return await spawn_initialized(server_env(kubeconfig), root)
