@@ -92,10 +92,14 @@ class RawClient:
     async def initialize(
         self, root: Path | None = None, capabilities: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        caps = capabilities if capabilities is not None else {
-            "window": {"workDoneProgress": True},
-            "textDocument": {"publishDiagnostics": {"versionSupport": True}},
-        }
+        caps = (
+            capabilities
+            if capabilities is not None
+            else {
+                "window": {"workDoneProgress": True},
+                "textDocument": {"publishDiagnostics": {"versionSupport": True}},
+            }
+        )
         params: dict[str, Any] = {"processId": os.getpid(), "capabilities": caps}
         if root is not None:
             params["rootUri"] = root.as_uri()
@@ -176,7 +180,14 @@ class RawClient:
     def open(self, uri: str, text: str, version: int = 1, language: str = "json") -> None:
         self.notify(
             "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": language, "version": version, "text": text}},
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": language,
+                    "version": version,
+                    "text": text,
+                }
+            },
         )
 
     def replace(self, uri: str, text: str, version: int) -> None:

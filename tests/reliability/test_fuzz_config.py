@@ -109,7 +109,8 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzServer]:
         total = sum(server.tried.values())
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(server.tried.items()))
         report_line(
-            f"fuzz: first document after start {cold * 1e3:.0f} ms; {total} config documents tried ({kinds}) in "
+            f"fuzz: first document after start {cold * 1e3:.0f} ms; "
+            f"{total} config documents tried ({kinds}) in "
             f"{time.monotonic() - started:.1f}s; diagnostics p50 "
             f"{percentile(server.latencies, 0.5) * 1e3:.1f} ms, p99 "
             f"{percentile(server.latencies, 0.99) * 1e3:.1f} ms, max "

@@ -93,7 +93,8 @@ async def test_no_credentials_in_logs_errors_or_diagnostics(
         await asyncio.sleep(1.0)  # the live checks' re-publication
         # Settings switching to an expired token: unauthorized, token not echoed.
         client.notify(
-            "workspace/didChangeConfiguration", {"settings": {"mirrord": {"kubeconfig": str(expired)}}}
+            "workspace/didChangeConfiguration",
+            {"settings": {"mirrord": {"kubeconfig": str(expired)}}},
         )
         error = await expect_error(client, "mirrord/listTargets", {"namespace": "shop"})
         assert error.kind == "unauthorized"
@@ -180,7 +181,9 @@ async def run_flow(cluster: SimCluster, user: str) -> dict[str, Any]:
             await writer.drain()
             await asyncio.sleep(0.3)
             writer.close()
-            stopped = await client.request("mirrord/stopSession", {"sessionId": session["sessionId"]})
+            stopped = await client.request(
+                "mirrord/stopSession", {"sessionId": session["sessionId"]}
+            )
             out["stopped"] = stopped["stopped"]
         await wait_quiet(cluster, 0.4)
     finally:

@@ -94,6 +94,15 @@ def _syntax_findings(parsed: ParsedDocument) -> list[Finding]:
     return findings
 
 
+def _placed(parsed: ParsedDocument, problem: Problem) -> Finding:
+    """`finding_for`, or the document head for a path the tree cannot follow
+    (pydantic reports keys with lone surrogates re-encoded)."""
+    try:
+        return finding_for(parsed, problem)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return Finding(parsed.range_for(()), problem.message, problem.code, problem.severity, "")
+
+
 def analyze(text: str, fmt: ConfigFormat, extra_problems: Iterable[Problem] = ()) -> Analysis:
     """Parse and validate `text`. Never raises: an internal failure becomes a finding."""
     try:
@@ -121,7 +130,7 @@ def analyze(text: str, fmt: ConfigFormat, extra_problems: Iterable[Problem] = ()
         result = validate_config(parsed.value)
         config = result.config
         problems = [*result.problems, *extra_problems]
-        findings.extend(finding_for(parsed, p) for p in problems)
+        findings.extend(_placed(parsed, p) for p in problems)
     except Exception as exc:  # noqa: BLE001
         findings.append(
             Finding(

@@ -19,6 +19,9 @@ _STRINGS = re.compile(r""""(?:[^"\\\n]|\\.)*"|'[^'\n]*'""")
 # A YAML line whose content starts this far right (indent, `- `, `? `).
 _DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{MAX_NESTING},}}(?=[^\s?:-])", re.MULTILINE)
 _OPENERS = {"[": 1, "{": 1, "]": -1, "}": -1}
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# A line (between newlines) with that many dots; linear, the two parts never overlap.
+_MANY_DOTS = re.compile(rf"^(?:[^\n.]*\.){{{MAX_NESTING}}}", re.MULTILINE)
 
 
 def too_deep(text: str, fmt: ConfigFormat) -> int | None:
@@ -30,6 +33,9 @@ def too_deep(text: str, fmt: ConfigFormat) -> int | None:
     # Cheap common case: not even that many brackets in the whole text.
     if sum(text.count(c) for c in "[{") <= MAX_NESTING:
         return None
+    if not _brackets_too_deep(_NOT_BRACKETS.sub("", _STRINGS.sub("", text))):
+        return None
+    # Only now is the exact offset worth a slower pass.
     blanked = _STRINGS.sub(lambda m: " " * len(m.group()), text)
     depth = 0
     for match in re.finditer(r"[\[\]{}]", blanked):
@@ -39,12 +45,24 @@ def too_deep(text: str, fmt: ConfigFormat) -> int | None:
     return None
 
 
+def _brackets_too_deep(brackets: str) -> bool:
+    depth = 0
+    for c in brackets:
+        depth = max(0, depth + _OPENERS[c])
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
 def _deep_toml_key(text: str) -> int | None:
     """A table header or dotted key with more than MAX_NESTING parts."""
-    if text.count(".") <= MAX_NESTING:
+    if text.count(".") <= MAX_NESTING or not _MANY_DOTS.search(text):
         return None
     offset = 0
     for line in text.splitlines(keepends=True):
+        if line.count(".") < MAX_NESTING:  # most lines: too few dots to matter
+            offset += len(line)
+            continue
         stripped = line.lstrip()
         key = stripped if stripped.startswith("[") else stripped.split("=", 1)[0]
         if _STRINGS.sub("", key).count(".") >= MAX_NESTING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import tomllib
+from collections.abc import Callable
 from typing import Any
 
 from tree_sitter import Node as TsNode
@@ -15,10 +16,9 @@ from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, 
 from mirrord_ide.document.ts_common import (
     collect_syntax_errors,
     named,
-    node_text,
     parse_tree,
+    text_getter,
     ts_range,
-    ts_span,
 )
 from mirrord_ide.textrange import Range
 
@@ -75,8 +75,7 @@ def _key_parts(key: TsNode) -> list[TsNode]:
     return [key]
 
 
-def _key_name(part: TsNode) -> str:
-    text = node_text(part)
+def _key_name(part: TsNode, text: str) -> str:
     if part.type == "quoted_key":
         value = _toml_scalar(text)
         return value if isinstance(value, str) else text.strip("\"'")
@@ -91,15 +90,17 @@ def _as_range(r: Range | Span) -> Range:
 
 
 class _Builder:
-    def __init__(self, lines: LineIndex) -> None:
+    def __init__(self, lines: LineIndex, text_of: Callable[[TsNode], str], clean: bool) -> None:
         self.lines = lines
+        self.text_of = text_of
+        self.clean = clean  # no ERROR or MISSING node anywhere: skip those checks
         self.duplicates: list[DuplicateKey] = []
         self.errors: list[SyntaxProblem] = []
 
     def value(self, ts: TsNode) -> Node:
-        rng = ts_span(self.lines, ts)
+        rng = Span(self.lines, ts.start_point, ts.end_point)
         kind = ts.type
-        if ts.is_missing or ts.is_error:
+        if not self.clean and (ts.is_missing or ts.is_error):
             return Node("invalid", rng)
         if kind == "inline_table":
             node = Node("object", rng)
@@ -116,7 +117,7 @@ class _Builder:
         node_kind = _SCALARS.get(kind)
         if node_kind is None:
             return Node("invalid", rng)
-        value = _scalar_value(kind, node_text(ts))
+        value = _scalar_value(kind, self.text_of(ts))
         if value is None:
             return Node("invalid", rng)
         return Node(node_kind, rng, value)  # type: ignore[arg-type]
@@ -127,10 +128,11 @@ class _Builder:
         """Walk (creating implicit tables) through the parts of a dotted key."""
         node = parent
         for part in parts:
-            name = _key_name(part)
+            name = _key_name(part, self.text_of(part))
             child = node.get(name)
             if child is None:
-                child = Node("object", span, key=name, key_range=ts_span(self.lines, part))
+                key_range = Span(self.lines, part.start_point, part.end_point)
+                child = Node("object", span, key=name, key_range=key_range)
                 node.add(child)
             elif child.kind == "array" and child.children and child.children[-1].kind == "object":
                 # `[[a]]` then `[a.b]` or `a.b = …` extends the latest element.
@@ -145,19 +147,20 @@ class _Builder:
         return node, path
 
     def pair(self, table: Node, pair: TsNode, path: KeyPath) -> None:
-        key_ts = named(pair)[0] if named(pair) else None
+        kids = named(pair)
+        key_ts = kids[0] if kids else None
         if key_ts is None or key_ts.type not in _KEY_TYPES:
             return
         parts = _key_parts(key_ts)
-        value_ts = named(pair)[1] if len(named(pair)) > 1 else None
-        pair_range = ts_span(self.lines, pair)
+        value_ts = kids[1] if len(kids) > 1 else None
+        pair_range = Span(self.lines, pair.start_point, pair.end_point)
         found = self.descend(table, parts[:-1], path, pair_range)
         if found is None:
             return
         parent, parent_path = found
         last = parts[-1]
-        name = _key_name(last)
-        key_range = ts_span(self.lines, last)
+        name = _key_name(last, self.text_of(last))
+        key_range = Span(self.lines, last.start_point, last.end_point)
         child = self.value(value_ts) if value_ts is not None else Node("invalid", key_range)
         child.key = name
         child.key_range = key_range
@@ -171,14 +174,14 @@ class _Builder:
         if not children or children[0].type not in _KEY_TYPES:
             return
         parts = _key_parts(children[0])
-        span = ts_span(self.lines, table)
+        span = Span(self.lines, table.start_point, table.end_point)
         found = self.descend(root, parts[:-1], (), span)
         if found is None:
             return
         parent, parent_path = found
         last = parts[-1]
-        name = _key_name(last)
-        key_range = ts_span(self.lines, last)
+        name = _key_name(last, self.text_of(last))
+        key_range = Span(self.lines, last.start_point, last.end_point)
         existing = parent.get(name)
         if is_array:
             if existing is None:
@@ -211,7 +214,7 @@ def parse_toml(text: str) -> ParsedDocument:
     lines = LineIndex(text)
     tree = parse_tree(text, "toml")
     errors = collect_syntax_errors(tree, lines)
-    builder = _Builder(lines)
+    builder = _Builder(lines, text_getter(text), clean=not tree.root_node.has_error)
     root = Node("object", ts_range(lines, tree.root_node))
     for child in named(tree.root_node):
         if child.type == "pair":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -18,6 +19,7 @@ from mirrord_ide.document.ts_common import (
     named,
     node_text,
     parse_tree,
+    text_getter,
     ts_range,
     ts_span,
 )
@@ -38,9 +40,11 @@ def _safe_load(text: str) -> Any:
         return None
 
 
-def _plain(ts: TsNode) -> tuple[str, Any]:
-    text = node_text(ts)
-    inner = named(ts)[0].type if named(ts) else "string_scalar"
+def _plain(ts: TsNode, text: str) -> tuple[str, Any]:
+    inner_nodes = named(ts)
+    inner = inner_nodes[0].type if inner_nodes else "string_scalar"
+    if inner == "string_scalar":
+        return "string", text
     if inner == "null_scalar":
         return "null", None
     if inner == "boolean_scalar":
@@ -63,8 +67,7 @@ def _plain(ts: TsNode) -> tuple[str, Any]:
     return "string", text
 
 
-def _quoted(ts: TsNode) -> str:
-    text = node_text(ts)
+def _quoted(ts: TsNode, text: str) -> str:
     if ts.type == "single_quote_scalar":
         if "\n" not in text:
             return text[1:-1].replace("''", "'")
@@ -86,8 +89,10 @@ def _as_range(r: Range | Span) -> Range:
 
 
 class _Builder:
-    def __init__(self, lines: LineIndex) -> None:
+    def __init__(self, lines: LineIndex, text_of: Callable[[TsNode], str], clean: bool) -> None:
         self.lines = lines
+        self.text_of = text_of
+        self.clean = clean  # no ERROR or MISSING node anywhere: skip those checks
         self.duplicates: list[DuplicateKey] = []
         self.anchors: dict[str, Node] = {}
         self.problems: list[SyntaxProblem] = []
@@ -103,25 +108,27 @@ class _Builder:
     def value(self, ts: TsNode | None, path: KeyPath, fallback: Any) -> Node:
         if ts is None:
             return Node("null", fallback, None)
-        rng = ts_span(self.lines, ts)
-        if ts.is_missing or ts.is_error:
-            return Node("invalid", rng)
+        if not self.clean and (ts.is_missing or ts.is_error):
+            return Node("invalid", Span(self.lines, ts.start_point, ts.end_point))
         kind = ts.type
         if kind in ("block_node", "flow_node"):
             anchor: str | None = None
             content: TsNode | None = None
             for child in named(ts):
                 if child.type == "anchor":
-                    anchor = node_text(child).lstrip("&")
+                    anchor = self.text_of(child).lstrip("&")
                 elif child.type in ("tag", "comment"):
                     continue
                 elif content is None:
                     content = child
-            node = self.value(content, path, rng) if content is not None else Node("null", rng)
-            node.range = rng if content is None else node.range
+            if content is not None:  # the usual case: the wrapper's own extent is not kept
+                node = self.value(content, path, None)
+            else:
+                node = Node("null", Span(self.lines, ts.start_point, ts.end_point))
             if anchor:
                 self.anchors[anchor] = node
             return node
+        rng = Span(self.lines, ts.start_point, ts.end_point)
         if kind in _MAPPINGS:
             node = Node("object", rng)
             for child in named(ts):
@@ -134,7 +141,8 @@ class _Builder:
             node = Node("array", rng)
             for child in named(ts):
                 if child.type == "block_sequence_item":
-                    item = named(child)[0] if named(child) else None
+                    items = named(child)
+                    item = items[0] if items else None
                     item_node = self.value(
                         item, (*path, len(node.children)), ts_span(self.lines, child)
                     )
@@ -148,16 +156,16 @@ class _Builder:
                         node.add(self.value(child, (*path, len(node.children)), rng))
             return node
         if kind == "plain_scalar":
-            scalar_kind, value = _plain(ts)
+            scalar_kind, value = _plain(ts, self.text_of(ts))
             return Node(scalar_kind, rng, value)  # type: ignore[arg-type]
         if kind in ("double_quote_scalar", "single_quote_scalar"):
-            return Node("string", rng, _quoted(ts))
+            return Node("string", rng, _quoted(ts, self.text_of(ts)))
         if kind == "block_scalar":
             loaded = _safe_load("v: " + node_text(ts))
             text = loaded.get("v") if isinstance(loaded, dict) else None
             return Node("string", rng, text if isinstance(text, str) else node_text(ts))
         if kind == "alias":
-            target = self.anchors.get(node_text(ts).lstrip("*"))
+            target = self.anchors.get(self.text_of(ts).lstrip("*"))
             if target is None:
                 return Node("invalid", rng)
             size = self._size(target)
@@ -175,9 +183,9 @@ class _Builder:
     def _key(self, key_ts: TsNode) -> str | None:
         node = self.value(key_ts, (), None)
         if node.kind in ("string", "number", "boolean") or (
-            node.kind == "null" and node_text(key_ts).strip()
+            node.kind == "null" and self.text_of(key_ts).strip()
         ):
-            return node_text(key_ts).strip() if node.kind != "string" else str(node.value)
+            return self.text_of(key_ts).strip() if node.kind != "string" else str(node.value)
         return None
 
     def member(self, parent: Node, pair: TsNode, path: KeyPath) -> None:
@@ -187,7 +195,7 @@ class _Builder:
         key = self._key(key_ts)
         if key is None:
             return
-        key_range = ts_span(self.lines, key_ts)
+        key_range = Span(self.lines, key_ts.start_point, key_ts.end_point)
         value_ts = pair.child_by_field_name("value")
         # `key:` with nothing after it is null; its range is the key's. When a
         # broken value follows on the same line, the member is invalid instead.
@@ -222,7 +230,7 @@ def parse_yaml(text: str) -> ParsedDocument:
     lines = LineIndex(text)
     tree = parse_tree(text, "yaml")
     errors = collect_syntax_errors(tree, lines)
-    builder = _Builder(lines)
+    builder = _Builder(lines, text_getter(text), clean=not tree.root_node.has_error)
     root: Node | None = None
     for document in named(tree.root_node):
         if document.type != "document":
