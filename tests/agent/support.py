@@ -33,6 +33,26 @@ SEED: dict[str, Any] = {
                 }
             ],
         },
+        {
+            # Everything a launch needs except reading secrets.
+            "name": "nosecrets",
+            "rules": [
+                {
+                    "verbs": ["*"],
+                    "resources": [
+                        "namespaces",
+                        "nodes",
+                        "pods",
+                        "pods/log",
+                        "pods/portforward",
+                        "deployments",
+                        "replicasets",
+                        "jobs",
+                        "configmaps",
+                    ],
+                }
+            ],
+        },
     ],
     "nodes": [
         {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},

@@ -10,7 +10,7 @@ import pytest
 
 from mirrord_ide.agent.env import apply_settings, container_env, expand, fetch_remote_env
 from mirrord_ide.agent.settings import EnvSettings, env_settings
-from mirrord_ide.errors import InvalidConfig
+from mirrord_ide.errors import Forbidden, InvalidConfig
 
 
 def b64(text: str) -> str:
@@ -130,3 +130,20 @@ def test_include_and_exclude_together_is_invalid() -> None:
 def test_env_var_overrides_filters() -> None:
     settings = env_settings(None, {"MIRRORD_OVERRIDE_ENV_VARS_INCLUDE": "A;B*"})
     assert settings.include == ("A", "B*")
+
+
+async def test_unreadable_sources_are_reported_as_forbidden() -> None:
+    async def denying(kind: str, name: str) -> Mapping[str, Any] | None:
+        if kind == "secrets":
+            raise Forbidden(f'secrets "{name}" is forbidden')
+        return await fetch(kind, name)
+
+    result = await fetch_remote_env(denying, POD, "app", env_settings(None))
+    assert result.env["PORT"] == "8080" and "TOKEN" not in result.env
+    assert "SEC_token" not in result.env
+    joined = "\n".join(result.warnings)
+    assert "secret `creds` (envFrom) could not be read: forbidden" in joined
+    assert "`TOKEN`: secret `creds` could not be read: forbidden" in joined
+    # An optional secret that is missing or unreadable may still reach the pod.
+    assert "`OPT`: secret `missing` could not be read: forbidden" in joined
+    assert "not found" not in joined

@@ -344,3 +344,21 @@ async def test_fifty_start_stop_cycles_leave_nothing(
         assert await manager.stop(result["sessionId"]) is True
     assert manager.describe_all() == []
     assert await wait_no_agents(cluster) == []
+
+
+async def test_unreadable_env_sources_warn_forbidden(cluster: SimCluster) -> None:
+    kube = make_kube(cluster, "nosecrets")
+    manager = manager_for(kube)
+    try:
+        result = await manager.start(StartRequest(target="deployment/api", namespace="shop"))
+        assert result["env"]["DB_HOST"] == "postgres"
+        assert "DB_PASSWORD" not in result["env"] and "STRIPE_KEY" not in result["env"]
+        warnings = "\n".join(result["warnings"])
+        assert "`DB_PASSWORD`: secret `shop-db` could not be read: forbidden" in warnings
+        assert "secret `stripe` (envFrom) could not be read: forbidden" in warnings
+        assert "not found" not in warnings
+    finally:
+        await manager.stop_all()
+        kube.close()
+        kube.cluster.close()
+    assert await wait_no_agents(cluster) == []

@@ -32,7 +32,7 @@ STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"
 def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
-    gc.collect()
+    pass  # gc-probe
 
 
 def plain(value: Any) -> Any:
@@ -242,3 +242,39 @@ async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimClus
     finally:
         await asyncio.wait_for(lsp.shutdown_session(), 20)
         await lsp.stop()
+
+
+def alias_bomb() -> str:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 8):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+BROKEN_CONFIGS = [
+    ("mirrord.json", '{\n  "target": {\n    "path": "pod/solo",,\n  }\n}\n', ["line 3"]),
+    ("mirrord.yaml", "target:\n  path: 42\n", ["line 2", "`target.path`"]),
+    ("deep.mirrord.yaml", "".join(f"{' ' * i}k{i}:\n" for i in range(300)), ["nests"]),
+    ("deep.mirrord.json", "[" * 5000 + "]" * 5000, ["line 1", "nests deeper"]),
+    ("bomb.mirrord.yaml", alias_bomb(), ["line 1", "errors; the first"]),
+    ("mirrord.txt", "{}", ["unsupported extension"]),
+]
+
+
+async def test_broken_config_is_invalid_config_naming_file_and_line(
+    client: LanguageClient, cluster: SimCluster, tmp_path: Path
+) -> None:
+    for name, text, needles in BROKEN_CONFIGS:
+        config = tmp_path / name
+        config.write_text(text)
+        with pytest.raises(JsonRpcException) as info:
+            await call(
+                client, "mirrord/startSession", {"configUri": config.as_uri(), "target": None}
+            )
+        data = info.value.data
+        assert data["kind"] == "invalid-config", data
+        assert str(config) in data["message"], data
+        for needle in needles:
+            assert needle in data["message"], data
+    assert agent_objects(cluster) == []

@@ -63,7 +63,7 @@ def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
     # Collect the stopped server's leftover coroutines now rather than at a random later point.
-    gc.collect()
+    pass  # gc-probe
 
 
 @pytest_asyncio.fixture

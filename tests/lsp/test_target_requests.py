@@ -52,7 +52,7 @@ namespaces:
 def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
-    gc.collect()  # the stopped server's leftover coroutines, now rather than later
+    pass  # gc-probe
 
 
 def plain(value: Any) -> Any:

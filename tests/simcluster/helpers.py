@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from kubernetes import client, config
 
 from mirrord_ide.simcluster.testing import SimCluster
+
+AGENT_IMAGE = "ghcr.io/metalbear-co/mirrord:3.250.0"
 
 
 def api_client(cluster: SimCluster, user: str = "admin") -> client.ApiClient:
@@ -55,3 +58,20 @@ def job_manifest(
             "template": {"spec": {"restartPolicy": "Never", "containers": [container]}},
         },
     }
+
+
+def start_agent(cluster: SimCluster, port: int) -> str:
+    """Run a simulated mirrord agent job in `shop` listening on `port`; its pod's name."""
+    cluster.options.schedule_delay = 0.05
+    v1 = core(cluster)
+    manifest = job_manifest(
+        "mirrord-agent-abc", image=AGENT_IMAGE, args=["-l", str(port), "-t", "30", "targetless"]
+    )
+    batch(cluster).create_namespaced_job("shop", manifest)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        pods = v1.list_namespaced_pod("shop", label_selector="job-name=mirrord-agent-abc").items
+        if pods and pods[0].status.phase == "Running":
+            return str(pods[0].metadata.name)
+        time.sleep(0.02)
+    raise AssertionError("agent pod never ran")

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from kubernetes.stream import portforward
 
 from mirrord_ide.simcluster.testing import SimCluster
-from simcluster.helpers import batch, core, job_manifest
+from simcluster.helpers import core, start_agent
 
 pytestmark = pytest.mark.timeout(60)
-
-AGENT_IMAGE = "ghcr.io/metalbear-co/mirrord:3.250.0"
-
-
-def start_agent(cluster: SimCluster, port: int) -> str:
-    cluster.options.schedule_delay = 0.05
-    v1 = core(cluster)
-    manifest = job_manifest(
-        "mirrord-agent-abc", image=AGENT_IMAGE, args=["-l", str(port), "-t", "30", "targetless"]
-    )
-    batch(cluster).create_namespaced_job("shop", manifest)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        pods = v1.list_namespaced_pod("shop", label_selector="job-name=mirrord-agent-abc").items
-        if pods and pods[0].status.phase == "Running":
-            return str(pods[0].metadata.name)
-        time.sleep(0.02)
-    raise AssertionError("agent pod never ran")
 
 
 def recv_exactly(sock: socket.socket, size: int) -> bytes:

@@ -7,6 +7,7 @@ import { isWorkspaceTrusted, registerCommand } from './common/vscodeapi';
 import { createConfig, currentConfigFile, openConfig, saveTargetToConfig } from './config/commands';
 import { MirrordDebugProvider } from './debug/provider';
 import { SessionTracker } from './debug/sessions';
+import { createStartWatchFactory } from './debug/startWatch';
 import { pickTarget } from './picker/quickpick';
 import { COMMAND_PALETTE, RecentStore } from './picker/recent';
 import { MirrordStatusBar } from './statusbar';
@@ -20,8 +21,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new MirrordStatusBar(context.workspaceState, () => readSettings().enabledByDefault);
   srv.onStateChange((s) => status.setServerState(s));
   const recent = new RecentStore(context.workspaceState);
-  sessions = new SessionTracker(() => srv.ready(), logInfo, (a) => status.setActive(a));
+  // Stopping goes to the running server only: one that is gone took its agents along.
+  sessions = new SessionTracker(() => srv.current(), logInfo, (a) => status.setActive(a), {
+    isBusy: () => vscode.tasks.taskExecutions.length > 0,
+  });
   const tracker = sessions;
+  // A restart or shutdown of the server ends its port-forwards: end the sessions cleanly first.
+  srv.onWillStop(() => tracker.stopAll());
   const kubeContext = () => readSettings().context;
 
   const selectTarget = async (startWithNamespaces: boolean) => {
@@ -78,6 +84,8 @@ export function activate(context: vscode.ExtensionContext): void {
         log: logInfo,
       }),
     ),
+    vscode.debug.registerDebugAdapterTrackerFactory('*', createStartWatchFactory(tracker)),
+    vscode.debug.onDidStartDebugSession((s) => tracker.onStarted(s.configuration)),
     vscode.debug.onDidTerminateDebugSession((s) => tracker.onTerminated(s.configuration)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mirrord.enabled')) {
@@ -85,6 +93,11 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
         logInfo('settings changed: restarting the server');
+        if (tracker.size > 0) {
+          void vscode.window.showWarningMessage(
+            `mirrord: the server restarts for the changed settings; this ends ${tracker.size} running mirrord session(s).`,
+          );
+        }
         void srv.restart();
       }
     }),
@@ -94,6 +107,10 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
+  // Every session this window started; the server's own stop hook does the same, but
+  // an agent left behind costs a pod in the cluster, so do not depend on the order.
   await sessions?.stopAll();
   await server?.stop();
+  sessions = undefined;
+  server = undefined;
 }

@@ -21,9 +21,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirrord_ide.agent.settings import EnvSettings
+from mirrord_ide.errors import Forbidden
 
-# (kind, name) → the object, or None when it does not exist.
+# (kind, name) → the object, or None when it does not exist; raises
+# `Forbidden` when the user may not read it.
 Fetch = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
+
+
+class Denied:
+    """Stands for a config map or secret the user may not read: it may well
+    exist (the kubelet reads it), so it is reported as forbidden, not missing."""
+
+    __slots__ = ()
+
+
+DENIED = Denied()
+Source = Mapping[str, Any] | Denied | None
 
 
 @dataclass(slots=True)
@@ -65,18 +78,18 @@ def references(container: Mapping[str, Any]) -> tuple[set[str], set[str]]:
     return configmaps, secrets
 
 
-def _configmap_data(obj: Mapping[str, Any] | None) -> dict[str, str] | None:
-    if obj is None:
-        return None
+def _configmap_data(obj: Source) -> dict[str, str] | Denied | None:
+    if obj is None or isinstance(obj, Denied):
+        return obj
     data = {str(k): str(v) for k, v in (obj.get("data") or {}).items()}
     for key, value in (obj.get("binaryData") or {}).items():
         data.setdefault(str(key), _b64(str(value)))
     return data
 
 
-def _secret_data(obj: Mapping[str, Any] | None) -> dict[str, str] | None:
-    if obj is None:
-        return None
+def _secret_data(obj: Source) -> dict[str, str] | Denied | None:
+    if obj is None or isinstance(obj, Denied):
+        return obj
     data = {str(k): _b64(str(v)) for k, v in (obj.get("data") or {}).items()}
     for key, value in (obj.get("stringData") or {}).items():
         data[str(key)] = str(value)
@@ -89,6 +102,8 @@ def _b64(value: str) -> str:
     except (binascii.Error, ValueError):
         return ""
 
+
+FORBIDDEN = "could not be read: forbidden (ask for `get` access to it)"
 
 _REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
 
@@ -132,8 +147,8 @@ def _field_ref(pod: Mapping[str, Any], path: str) -> str | None:
 def container_env(
     pod: Mapping[str, Any],
     container: Mapping[str, Any],
-    configmaps: Mapping[str, Mapping[str, Any] | None],
-    secrets: Mapping[str, Mapping[str, Any] | None],
+    configmaps: Mapping[str, Source],
+    secrets: Mapping[str, Source],
 ) -> tuple[dict[str, str], list[str]]:
     """The environment the kubelet gives `container`, plus warnings about
     references that could not be resolved."""
@@ -154,6 +169,10 @@ def container_env(
             if not isinstance(ref, Mapping) or not ref.get("name"):
                 continue
             data = store.get(str(ref["name"]))
+            if isinstance(data, Denied):
+                # Optional or not, the pod may well get these variables.
+                warnings.append(f"{table} `{ref['name']}` (envFrom) {FORBIDDEN}")
+                continue
             if data is None:
                 if not ref.get("optional"):
                     warnings.append(f"{table} `{ref['name']}` (envFrom) not found")
@@ -179,8 +198,8 @@ def _value_from(
     pod: Mapping[str, Any],
     name: str,
     value_from: Mapping[str, Any],
-    cm_data: Mapping[str, dict[str, str] | None],
-    secret_data: Mapping[str, dict[str, str] | None],
+    cm_data: Mapping[str, dict[str, str] | Denied | None],
+    secret_data: Mapping[str, dict[str, str] | Denied | None],
     warnings: list[str],
 ) -> str | None:
     for key, table, store in (
@@ -192,6 +211,9 @@ def _value_from(
             continue
         data = store.get(str(ref.get("name")))
         wanted = str(ref.get("key"))
+        if isinstance(data, Denied):
+            warnings.append(f"`{name}`: {table} `{ref.get('name')}` {FORBIDDEN}")
+            return None
         if data is None or wanted not in data:
             if not ref.get("optional"):
                 missing = f"{table} `{ref.get('name')}`" + (
@@ -253,9 +275,16 @@ async def fetch_remote_env(
     cm_names, secret_names = references(container)
     cm_list = sorted(cm_names)
     secret_list = sorted(secret_names)
+
+    async def read(kind: str, name: str) -> Source:
+        try:
+            return await fetch(kind, name)
+        except Forbidden:
+            return DENIED
+
     results = await asyncio.gather(
-        *(fetch("configmaps", n) for n in cm_list),
-        *(fetch("secrets", n) for n in secret_list),
+        *(read("configmaps", n) for n in cm_list),
+        *(read("secrets", n) for n in secret_list),
     )
     configmaps = dict(zip(cm_list, results[: len(cm_list)], strict=True))
     secrets = dict(zip(secret_list, results[len(cm_list) :], strict=True))

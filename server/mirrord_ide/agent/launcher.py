@@ -195,9 +195,11 @@ class Launcher:
         return str(value) if value else None
 
     async def _fetch(self, namespace: str, kind: str, name: str) -> Mapping[str, Any] | None:
+        """An env source, None when missing; `Forbidden` propagates so the
+        warning says the object could not be read rather than not found."""
         try:
             return await self.kube.get(namespaced(namespace, kind, name))
-        except (NotFound, Forbidden):
+        except NotFound:
             return None
 
     # -- launch ----------------------------------------------------------------
@@ -341,9 +343,16 @@ class Launcher:
             self.live.discard(namespace, name)
             return
         # A POST that timed out or was cut off may still have landed: delete.
-        await self.delete_job(namespace, name)
+        # When its outcome is unknown (timed out, or the loop shutting down
+        # cancelled the wait while the request thread still runs) the Job may
+        # land after this delete: then it stays tracked, and the exit-time
+        # sweep, which runs once request threads finished, deletes it.
+        settled = created.done() and not created.cancelled() and created.exception() is None
+        await self.delete_job(namespace, name, forget_if_missing=settled)
 
-    async def delete_job(self, namespace: str, name: str) -> bool:
+    async def delete_job(
+        self, namespace: str, name: str, *, forget_if_missing: bool = True
+    ) -> bool:
         """Delete an agent Job and (by propagation) its pod; False if it was gone."""
         try:
             existed = await self.kube.delete(
@@ -354,7 +363,8 @@ class Launcher:
         except MirrordError as error:
             log.warning("could not delete agent Job %s/%s: %s", namespace, name, error)
             return False
-        self.live.discard(namespace, name)
+        if existed or forget_if_missing:
+            self.live.discard(namespace, name)
         return existed
 
     # -- waiting ---------------------------------------------------------------

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SESSIONS = "sessions"
 START_TIMEOUT_SLACK = 30.0
+THREAD_THRESHOLD_CHARS = 20_000
 
 
 async def _cluster_client(ls: Any) -> Any:
@@ -107,44 +108,61 @@ def _document_text(ls: Any, uri: str) -> str:
             f"cannot read the config file {path}: {error.strerror or error}",
             hint="check `configUri` (the file must exist and be readable)",
         ) from None
-
-
-def _parse_config_text(text: str, uri: str) -> Any:
-    import json
-    import tomllib
-
-    import yaml
-
-    suffix = _uri_path(uri).suffix.lower()
-    try:
-        if suffix == ".toml":
-            return tomllib.loads(text)
-        if suffix in (".yaml", ".yml"):
-            return yaml.safe_load(text)
-        return json.loads(text) if text.strip() else {}
-    except (ValueError, yaml.YAMLError) as error:
+    except UnicodeDecodeError:
         raise InvalidConfig(
-            f"the config file {_uri_path(uri).name} is not valid: {error}",
-            hint="fix the errors the editor shows in that file",
+            f"the config file {path} is not valid UTF-8",
+            hint="save it as UTF-8",
         ) from None
 
 
-def load_config(ls: Any, uri: str | None) -> Any:
+def _config_name(uri: str) -> str:
+    with contextlib.suppress(InvalidConfig):
+        return str(_uri_path(uri))
+    return uri
+
+
+def check_config(text: str, uri: str) -> Any:
+    """The validated MirrordConfig of `text`, read exactly as the editor reads
+    it (same parsers, same nesting and alias limits): a broken config fails
+    with `invalid-config` naming the file and its first problem's line."""
+    from mirrord_ide.document.analysis import analyze
+    from mirrord_ide.document.formats import config_format
+
+    name = _config_name(uri)
+    fmt = config_format(name, allow_no_extension=True)
+    if fmt is None:
+        raise InvalidConfig(
+            f"the config file {name} has an unsupported extension",
+            hint="use .json, .toml, .yaml or .yml",
+        )
+    analysis = analyze(text, fmt)
+    errors = analysis.errors
+    if errors or analysis.config is None:
+        if not errors:
+            raise InvalidConfig(
+                f"the config file {name} could not be read",
+                hint="fix the errors the editor shows in that file",
+            )
+        first = errors[0]
+        where = f" (`{first.path}`)" if first.path else ""
+        count = f"{len(errors)} errors; the first: " if len(errors) > 1 else ""
+        raise InvalidConfig(
+            f"the config file {name} is not valid: {count}line {first.range.start.line + 1}"
+            f"{where}: {first.message}",
+            hint="fix the errors the editor shows in that file",
+        )
+    return analysis.config
+
+
+async def load_config(ls: Any, uri: str | None) -> Any:
     """The validated MirrordConfig from `configUri` (open document text first), or None."""
     if not uri:
         return None
-    from mirrord_ide.config.validate import validate_config
-
-    result = validate_config(_parse_config_text(_document_text(ls, uri), uri))
-    if result.errors or result.config is None:
-        first = result.errors[0] if result.errors else None
-        where = f" at `{first.dotted_path}`" if first is not None and first.path else ""
-        message = first.message if first is not None else "it could not be read"
-        raise InvalidConfig(
-            f"the config file has {len(result.errors) or 1} error(s){where}: {message}",
-            hint="fix the errors the editor shows in that file",
-        )
-    return result.config
+    text = _document_text(ls, uri)
+    if len(text) > THREAD_THRESHOLD_CHARS:
+        # As the editor does: a large document is analysed off the event loop.
+        return await asyncio.to_thread(check_config, text, uri)
+    return check_config(text, uri)
 
 
 # -- progress -----------------------------------------------------------------------
@@ -217,7 +235,7 @@ def _str_or_none(params: dict[str, Any], key: str) -> str | None:
     raise InvalidConfig(f"`{key}` must be a string")
 
 
-def start_request(ls: Any, params: dict[str, Any]) -> Any:
+def start_request(params: dict[str, Any], config: Any) -> Any:
     from mirrord_ide.agent.sessions import UNSET, StartRequest
 
     env = params.get("env") or {}
@@ -227,7 +245,7 @@ def start_request(ls: Any, params: dict[str, Any]) -> Any:
     if target is not None and target is not UNSET and not isinstance(target, str):
         raise InvalidConfig("`target` must be a target path string or null")
     return StartRequest(
-        config=load_config(ls, _str_or_none(params, "configUri")),
+        config=config,
         target=target,
         namespace=_str_or_none(params, "namespace"),
         agent_namespace=_str_or_none(params, "agentNamespace"),
@@ -238,7 +256,8 @@ def start_request(ls: Any, params: dict[str, Any]) -> Any:
 
 async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
     manager = session_manager(ls)
-    request = start_request(ls, params)
+    config = await load_config(ls, _str_or_none(params, "configUri"))
+    request = start_request(params, config)
     reporter = await ProgressReporter.open(ls, params.get("workDoneToken"))
     launch = asyncio.ensure_future(manager.start(request, reporter))
     progress_cancelled = False

@@ -50,18 +50,21 @@ class Controllers:
         self._unsubscribe: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._spread = itertools.count()
+        self._stopped = False
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         loop = self._loop
 
         def listener(event: WatchEvent) -> None:
-            if event.resource in ("pods", "jobs", "deployments"):
-                loop.call_soon_threadsafe(self._on_event, event)
+            if event.resource in ("pods", "jobs", "deployments") and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(self._on_event, event)
 
         self._unsubscribe = self.state.store.subscribe(listener)
 
     async def stop(self) -> None:
+        self._stopped = True
         if self._unsubscribe:
             self._unsubscribe()
         for task in list(self._tasks):
@@ -71,6 +74,9 @@ class Controllers:
                 await task
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._stopped:  # an event that was already on its way when the server stopped
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -15,13 +15,15 @@ from mirrord_ide.simcluster import api, discovery
 from mirrord_ide.simcluster.rbac import User
 from mirrord_ide.simcluster.state import ClusterState
 from mirrord_ide.simcluster.status import ApiError, forbidden, internal_error, unauthorized
+from mirrord_ide.simcluster.streams import OpenStreams
 from mirrord_ide.simcluster.tables import table, wants_table
 from mirrord_ide.simcluster.watch import WatchStream
 
 log = logging.getLogger(__name__)
 
 STATE_KEY: web.AppKey[ClusterState] = web.AppKey("state", ClusterState)
-CLOSING_KEY: web.AppKey[asyncio.Event] = web.AppKey("closing", asyncio.Event)
+STREAMS_KEY: web.AppKey[OpenStreams] = web.AppKey("streams", OpenStreams)
+SHUTDOWN_GRACE = 1.0  # seconds requests in flight get to finish when the server stops
 _PUBLIC = {"/version", "/healthz", "/livez", "/readyz"}
 
 
@@ -132,7 +134,7 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
         return await handle_subresource(request, state, rp, query)
     if verb == "watch":
         stream = WatchStream(
-            state, rp, query, request.headers.get("Accept", ""), decision, request.app[CLOSING_KEY]
+            state, rp, query, request.headers.get("Accept", ""), decision, request.app[STREAMS_KEY]
         )
         return await stream.serve(request)
     accept = request.headers.get("Accept", "")
@@ -182,11 +184,11 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
 def build_app(state: ClusterState) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state
-    app[CLOSING_KEY] = asyncio.Event()
+    app[STREAMS_KEY] = OpenStreams()
     app.router.add_route("*", "/{tail:.*}", handle)
 
     async def on_shutdown(app: web.Application) -> None:
-        app[CLOSING_KEY].set()
+        app[STREAMS_KEY].close()
 
     app.on_shutdown.append(on_shutdown)
     from mirrord_ide.simcluster.controllers import Controllers
@@ -210,7 +212,9 @@ async def serve(
 ) -> Any:
     """Run the app on host:port; yields the bound (host, port)."""
     app = build_app(state)
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
+    runner = web.AppRunner(
+        app, handler_cancellation=True, shutdown_timeout=SHUTDOWN_GRACE, access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()
@@ -220,5 +224,21 @@ async def serve(
     try:
         yield bound[0], bound[1]
     finally:
-        app[CLOSING_KEY].set()
-        await runner.cleanup()
+        await _shut_down(runner, app)
+
+
+async def _shut_down(runner: web.AppRunner, app: web.Application) -> None:
+    """Stop accepting, end open streams, let requests in flight finish (briefly), then
+    drop whatever connection is still open: a client that stopped reading, or a TLS peer
+    that never answers the close, must not keep sockets alive past the server."""
+    for site in list(runner.sites):
+        await site.stop()
+    app[STREAMS_KEY].close()
+    web_server = runner.server
+    handlers = list(web_server.connections) if web_server is not None else []
+    transports = [h.transport for h in handlers if h.transport is not None]
+    await runner.cleanup()
+    for transport in transports:
+        transport.abort()
+    for _ in range(3):  # connection_lost callbacks run on the next loop iterations
+        await asyncio.sleep(0)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from mirrord_ide.simcluster import agent
 from mirrord_ide.simcluster.api import Query, ResourcePath, get_object
@@ -101,16 +101,19 @@ async def _logs(
     await response.prepare(request)
     await response.write(text)
     uid = pod["metadata"]["uid"]
-    from mirrord_ide.simcluster.server import CLOSING_KEY
+    from mirrord_ide.simcluster.server import STREAMS_KEY
 
-    closing = request.app[CLOSING_KEY]
+    streams = request.app[STREAMS_KEY]
+    wake = asyncio.Event()
     # A followed log ends when its pod goes away (or the server stops).
-    while not closing.is_set():
-        current = state.store.get_ref("pods", rp.namespace, pod["metadata"]["name"])
-        if current is None or current["metadata"]["uid"] != uid:
-            break
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(closing.wait(), 0.2)
+    with streams.track(wake.set):
+        while not streams.closing:
+            current = state.store.get_ref("pods", rp.namespace, pod["metadata"]["name"])
+            if current is None or current["metadata"]["uid"] != uid:
+                break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await wake.wait()
     with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
     return response
@@ -170,14 +173,31 @@ async def _portforward(
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         queues[2 * index] = queue
         sessions.append(asyncio.ensure_future(_agent_session(state, pod, 2 * index, queue, send)))
+    from mirrord_ide.simcluster.server import STREAMS_KEY
+
+    # A server shutdown interrupts the read loop; the sessions and the socket are then
+    # closed here, as on any other end.
+    handler = asyncio.current_task()
+    stopping = False
+
+    def interrupt() -> None:
+        nonlocal stopping
+        if not stopping and handler is not None:
+            stopping = True
+            handler.cancel()
+
     try:
-        async for msg in ws:
-            if msg.type == WSMsgType.BINARY and msg.data:
-                q = queues.get(msg.data[0])
-                if q is not None and len(msg.data) > 1:
-                    q.put_nowait(msg.data[1:])
-            elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
-                break
+        with request.app[STREAMS_KEY].track(interrupt):
+            async for msg in ws:
+                if msg.type == WSMsgType.BINARY and msg.data:
+                    q = queues.get(msg.data[0])
+                    if q is not None and len(msg.data) > 1:
+                        q.put_nowait(msg.data[1:])
+                elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                    break
+    except asyncio.CancelledError:
+        if not stopping or handler is None or handler.uncancel() > 0:
+            raise
     finally:
         for q in queues.values():
             q.put_nowait(None)
@@ -185,7 +205,10 @@ async def _portforward(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await ws.close()
+        # A peer that never answers the close frame must not hold the shutdown up.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                await ws.close(code=WSCloseCode.GOING_AWAY if stopping else WSCloseCode.OK)
     return ws
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 import tempfile
 import threading
@@ -27,6 +28,8 @@ from mirrord_ide.simcluster.server import serve
 from mirrord_ide.simcluster.state import ClusterState, Options, build_state
 from mirrord_ide.simcluster.store import Store
 from mirrord_ide.simcluster.tls import make_server_cert
+
+log = logging.getLogger(__name__)
 
 
 class SimCluster:
@@ -99,6 +102,11 @@ class SimCluster:
 
     # ---- lifecycle -------------------------------------------------------------------------
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The server's event loop (closed once `stop()` returns)."""
+        return self._loop
+
     def _run(self, host: str, port: int) -> None:
         asyncio.set_event_loop(self._loop)
         try:
@@ -107,7 +115,13 @@ class SimCluster:
             if not self._ready.done():
                 self._ready.set_exception(exc)
         finally:
-            self._loop.close()
+            try:
+                self._loop.run_until_complete(_finish_tasks())
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+                self._loop.run_until_complete(self._loop.shutdown_default_executor())
+            finally:
+                asyncio.set_event_loop(None)
+                self._loop.close()
 
     async def _main(self, host: str, port: int) -> None:
         self._stop_event = asyncio.Event()
@@ -128,6 +142,22 @@ class SimCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+async def _finish_tasks() -> None:
+    """Cancel and await every task still on the loop (the HTTP server cancels handlers it
+    gave up on without awaiting them), so closing the loop destroys nothing pending."""
+    current = asyncio.current_task()
+    for _ in range(5):  # a cancelled task may start another one while it unwinds
+        tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not tasks:
+            return
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=2.0)
+    for task in asyncio.all_tasks():
+        if task is not current and not task.done():
+            log.warning("simulated cluster: task still running at shutdown: %r", task)
 
 
 @contextlib.contextmanager

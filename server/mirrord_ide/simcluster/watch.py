@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from typing import Any
 
 import orjson
@@ -22,9 +23,8 @@ from mirrord_ide.simcluster.selectors import match_fields
 from mirrord_ide.simcluster.state import ClusterState
 from mirrord_ide.simcluster.status import bad_request, gone
 from mirrord_ide.simcluster.store import Obj, TooOld, WatchEvent
+from mirrord_ide.simcluster.streams import OpenStreams
 from mirrord_ide.simcluster.tables import table, wants_table
-
-_END = object()
 
 
 class WatchStream:
@@ -35,7 +35,7 @@ class WatchStream:
         query: Query,
         accept: str,
         decision: Decision,
-        closing: asyncio.Event,
+        streams: OpenStreams,
     ):
         self.state = state
         self.rp = rp
@@ -43,7 +43,7 @@ class WatchStream:
         self.as_table = wants_table(accept)
         self.include = query.get("includeObject", "PartialObjectMetadata")
         self.decision = decision
-        self.closing = closing
+        self.streams = streams
         self.labels, self.fields = selectors(rp.res, query)
         self._first_table = True
 
@@ -112,11 +112,19 @@ class WatchStream:
             timeout = min(timeout, self.decision.drop_watch_after)
 
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        # Events arrive from any thread (the store may be changed by tests or controllers);
+        # they are handed to this loop, queued here and signalled through `wake`.
+        pending: deque[WatchEvent] = deque()
+        wake = asyncio.Event()
+
+        def deliver(event: WatchEvent) -> None:
+            pending.append(event)
+            wake.set()
 
         def listener(event: WatchEvent) -> None:
-            if event.resource == self.rp.res.plural:
-                loop.call_soon_threadsafe(queue.put_nowait, event)
+            if event.resource == self.rp.res.plural and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(deliver, event)
 
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
@@ -143,60 +151,61 @@ class WatchStream:
             return response
 
         try:
-            buffer = [self._line(*t) for t in map(self._translate, replay) if t is not None]
-            if send_initial:
-                buffer.append(self._bookmark(rv, initial_end=True))
-            if buffer:
-                await response.write(b"".join(buffer))
-            last_rv = rv
-            deadline = time.monotonic() + timeout
-            bookmarks = self.query.get("allowWatchBookmarks", "").lower() == "true"
-            next_bookmark = time.monotonic() + self.state.options.bookmark_interval
-            closing_task = asyncio.ensure_future(self.closing.wait())
-            getter: asyncio.Future[Any] | None = None
-            try:
-                while not self.closing.is_set():
-                    now = time.monotonic()
-                    wake = deadline if not bookmarks else min(deadline, next_bookmark)
-                    if now >= deadline:
-                        break
-                    if getter is None:
-                        getter = asyncio.ensure_future(queue.get())
-                    done, _ = await asyncio.wait(
-                        {getter, closing_task},
-                        timeout=max(0.0, wake - now),
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    if getter not in done:
-                        if bookmarks and time.monotonic() >= next_bookmark:
-                            await response.write(self._bookmark(last_rv))
-                            next_bookmark = time.monotonic() + self.state.options.bookmark_interval
-                        continue
-                    events = [getter.result()]
-                    getter = None
-                    while not queue.empty():
-                        events.append(queue.get_nowait())
-                    chunk = []
-                    for event in events:
-                        if since is not None and event.rv <= since:
-                            continue
-                        last_rv = max(last_rv, event.rv)
-                        translated = self._translate(event)
-                        if translated is not None:
-                            chunk.append(self._line(*translated))
-                    if chunk:
-                        await response.write(b"".join(chunk))
-            finally:
-                closing_task.cancel()
-                if getter is not None:
-                    getter.cancel()
-        except (ConnectionResetError, asyncio.CancelledError):
+            with self.streams.track(wake.set):
+                buffer = [self._line(*t) for t in map(self._translate, replay) if t is not None]
+                del replay
+                if send_initial:
+                    buffer.append(self._bookmark(rv, initial_end=True))
+                if buffer:
+                    await response.write(b"".join(buffer))
+                del buffer
+                await self._follow(response, pending, wake, since, rv, timeout)
+        finally:
             unsubscribe()
-            raise
-        unsubscribe()
         with contextlib.suppress(ConnectionResetError):
             await response.write_eof()
         return response
+
+    async def _follow(
+        self,
+        response: web.StreamResponse,
+        pending: deque[WatchEvent],
+        wake: asyncio.Event,
+        since: int | None,
+        last_rv: int,
+        timeout: float,
+    ) -> None:
+        """Stream events until the timeout or a server shutdown; bookmarks when asked."""
+        deadline = time.monotonic() + timeout
+        bookmarks = self.query.get("allowWatchBookmarks", "").lower() == "true"
+        interval = self.state.options.bookmark_interval
+        next_bookmark = time.monotonic() + interval
+        while not self.streams.closing:
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if not pending:
+                wake_at = min(deadline, next_bookmark) if bookmarks else deadline
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.0, wake_at - now)):
+                        await wake.wait()
+                wake.clear()
+            if not pending:
+                if bookmarks and time.monotonic() >= next_bookmark:
+                    await response.write(self._bookmark(last_rv))
+                    next_bookmark = time.monotonic() + interval
+                continue
+            chunk = []
+            while pending:
+                event = pending.popleft()
+                if since is not None and event.rv <= since:
+                    continue
+                last_rv = max(last_rv, event.rv)
+                translated = self._translate(event)
+                if translated is not None:
+                    chunk.append(self._line(*translated))
+            if chunk:
+                await response.write(b"".join(chunk))
 
     @staticmethod
     def _error_line(error: Any) -> bytes:

@@ -36,6 +36,10 @@ export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<MirrordApi> | undefined;
   private api: MirrordApi | undefined;
+  private restarting: Promise<void> = Promise.resolve();
+  private restartQueued = false;
+  private stopping: Promise<void> | undefined;
+  private readonly willStopHooks: Array<() => Promise<void>> = [];
   private readonly stateListeners: Array<(state: 'starting' | 'running' | 'stopped' | 'failed') => void> = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {}
@@ -71,17 +75,66 @@ export class ServerManager implements vscode.Disposable {
     return this.starting;
   }
 
+  /**
+   * The API of the server that is running now, never starting one: a server that is
+   * gone took its sessions with it, so there is nothing to stop in a new one.
+   */
+  current(): Promise<MirrordApi> {
+    if (this.api && this.client?.state !== State.Stopped) {
+      return Promise.resolve(this.api);
+    }
+    return Promise.reject(new Error('the language server is not running (its sessions ended with it)'));
+  }
+
   /** Starts the server in the background; failures are shown as a notification. */
   startInBackground(): void {
     this.ready().catch((err) => this.reportFailure(err));
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    this.startInBackground();
+  /**
+   * Stops the server and starts it again with the current settings. A start already
+   * under way is finished and then replaced (it read the old settings); restarts asked
+   * for while one waits to run are merged into it.
+   */
+  restart(): Promise<void> {
+    if (!this.restartQueued) {
+      this.restartQueued = true;
+      this.restarting = this.restarting.then(async () => {
+        this.restartQueued = false;
+        await this.starting?.catch(() => undefined);
+        await this.stop();
+        this.startInBackground();
+      });
+    }
+    return this.restarting;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Runs `hook` while the server is still up, each time it is about to stop (restart,
+   * shutdown): the place to end what the server owns, such as agents.
+   */
+  onWillStop(hook: () => Promise<void>): void {
+    this.willStopHooks.push(hook);
+  }
+
+  /** Stops the server; concurrent calls (deactivate and dispose) share one stop. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = this.doStop().finally(() => {
+        this.stopping = undefined;
+      });
+    }
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.client && this.api) {
+      await Promise.all(
+        this.willStopHooks.map((hook) =>
+          withTimeout(hook(), WILL_STOP_TIMEOUT_MS).catch((err) => logError(`before stopping the server: ${String(err)}`)),
+        ),
+      );
+    }
     const client = this.client;
     this.client = undefined;
     this.api = undefined;
@@ -219,6 +272,17 @@ export class ServerManager implements vscode.Disposable {
       },
     );
   }
+}
+
+/** How long stopping waits for `onWillStop` hooks (an unresponsive server must not hang it). */
+const WILL_STOP_TIMEOUT_MS = 8000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function settingOf(plan: ServerPlan): string | undefined {

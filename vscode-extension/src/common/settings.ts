@@ -46,10 +46,5 @@ export function initializationOptions(settings: MirrordSettings): {
   return { mirrord };
 }
 
-/** Settings whose change needs a server restart. */
-export const RESTART_SETTINGS = [
-  'mirrord.server.path',
-  'mirrord.server.python',
-  'mirrord.kubeconfig',
-  'mirrord.context',
-];
+/** Settings whose change needs a server restart (`mirrord.server` covers every `mirrord.server.*`). */
+export const RESTART_SETTINGS = ['mirrord.server', 'mirrord.kubeconfig', 'mirrord.context'];

@@ -105,6 +105,12 @@ export class MirrordDebugProvider implements vscode.DebugConfigurationProvider {
     if (!session) {
       return undefined;
     }
+    if (token?.isCancellationRequested) {
+      // VS Code gave up on the launch while the agent was starting.
+      this.deps.log(`launch "${launchName}" cancelled; stopping mirrord session ${session.sessionId}`);
+      void api.stopSession(session.sessionId).catch(() => undefined);
+      return undefined;
+    }
     this.deps.sessions.add({ sessionId: session.sessionId, target: session.target, namespace: session.namespace });
     this.deps.log(`mirrord session ${session.sessionId}: ${session.target ?? 'targetless'} in ${session.namespace}, agent ${session.agent.pod}`);
     const merged = mergeEnv(config, session.env ?? {});

@@ -1,0 +1,142 @@
+"""Stopping the simulated cluster with streams still open: every watch, followed log and
+port-forward ends at once, and nothing is left behind (no pending task, no unclosed
+transport, no unraisable exception), so a long test session cannot trip over them later."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import http.client
+import logging
+import ssl
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes.stream import portforward
+
+from mirrord_ide.simcluster.seedgen import big_namespace
+from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from simcluster.helpers import core, start_agent
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def pending_tasks(cluster: SimCluster) -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks(cluster.loop) if not t.done()]
+
+
+def open_stream(cluster: SimCluster, path: str) -> http.client.HTTPResponse:
+    """A raw streaming GET with the response headers read and the body left open."""
+    context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
+    conn = http.client.HTTPSConnection(cluster.host, cluster.port, context=context, timeout=10)
+    conn.request("GET", path, headers={"Authorization": f"Bearer {cluster.token_for('admin')}"})
+    response = conn.getresponse()
+    assert response.status == 200, response.read()
+    return response
+
+
+class Debris:
+    """What a stopped loop's leftovers would report once collected: asyncio errors ("Task
+    was destroyed but it is pending"), ResourceWarnings and unraisable exceptions."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture, caught: list[warnings.WarningMessage]):
+        self.caplog = caplog
+        self.caught = caught
+        self.unraisable: list[str] = []
+
+    def hook(self, unraisable: Any) -> None:
+        self.unraisable.append(f"unraisable: {unraisable.exc_value!r} in {unraisable.object!r}")
+
+    def collect(self) -> list[str]:
+        gc.collect()
+        found = list(self.unraisable)
+        found.extend(f"warning: {w.message} @ {w.filename}:{w.lineno}" for w in self.caught)
+        found.extend(f"log: {r.getMessage()}" for r in self.caplog.records if r.name == "asyncio")
+        return found
+
+
+@pytest.fixture
+def debris(caplog: pytest.LogCaptureFixture) -> Iterator[Debris]:
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    previous = sys.unraisablehook
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            found = Debris(caplog, caught)
+            sys.unraisablehook = found.hook
+            yield found
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_stop_ends_open_streams_and_leaves_nothing_pending(debris: Debris) -> None:
+    with running_cluster() as cluster:
+        pod = start_agent(cluster, 40126)
+        forward = portforward(
+            core(cluster).connect_get_namespaced_pod_portforward, pod, "shop", ports="40126"
+        )
+        sock = forward.socket(40126)
+        sock.settimeout(5)
+        assert sock.recv(5) == b"HELLO"
+        watch = open_stream(cluster, "/api/v1/pods?watch=true&allowWatchBookmarks=true")
+        assert watch.readline()  # the first ADDED event: the stream is live
+        logs = open_stream(cluster, f"/api/v1/namespaces/shop/pods/{pod}/log?follow=true")
+        assert logs.readline()
+        started = time.monotonic()
+        cluster.stop()
+        took = time.monotonic() - started
+    try:
+        # Both streams end with a proper end of body, not a dropped connection.
+        watch.read()
+        logs.read()
+    finally:
+        watch.close()
+        logs.close()
+        sock.close()
+        forward.close()
+    assert took < 5, f"stopping took {took:.1f}s"
+    assert cluster.loop.is_closed()
+    assert pending_tasks(cluster) == []
+    del cluster
+    problems = debris.collect()
+    assert problems == [], "\n".join(problems)
+
+
+def test_stop_is_clean_after_store_changes_from_another_thread(debris: Debris) -> None:
+    with running_cluster() as cluster:
+        watch = open_stream(cluster, "/api/v1/namespaces/default/pods?watch=true")
+        assert watch.readline()
+        store = cluster.store
+    # Writes after the stop reach no closed event loop (and raise nothing).
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "late", "namespace": "default"}}
+    pod["spec"] = {"containers": [{"name": "c", "image": "c:1"}]}
+    store.put("pods", "default", pod)
+    watch.read()
+    watch.close()
+    assert pending_tasks(cluster) == []
+    del cluster
+    problems = debris.collect()
+    assert problems == [], "\n".join(problems)
+
+
+def test_stop_with_a_client_that_stopped_reading(debris: Debris) -> None:
+    # A watch replaying thousands of objects to a client that reads none of them: the
+    # server's writes stall on a full socket, so only cancelling the handler ends it.
+    with running_cluster(big_namespace(pods=3000, deployments=100)) as cluster:
+        stalled = open_stream(cluster, "/api/v1/pods?watch=true&resourceVersion=0")
+        idle = open_stream(cluster, "/api/v1/namespaces/default/pods?watch=true")
+        time.sleep(0.3)  # let the replay fill the socket buffers
+        started = time.monotonic()
+        cluster.stop()
+        took = time.monotonic() - started
+    stalled.close()
+    idle.close()
+    assert took < 5, f"stopping took {took:.1f}s"
+    assert pending_tasks(cluster) == []
+    del cluster
+    problems = debris.collect()
+    assert problems == [], "\n".join(problems)
