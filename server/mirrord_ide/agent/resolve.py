@@ -15,25 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mirrord_ide.cluster.targets import SIDECARS
 from mirrord_ide.errors import Conflict, NotFound
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
-# Containers injected by meshes and platforms; never the user's application.
-SIDECAR_NAMES = frozenset(
-    {
-        "istio-proxy",
-        "istio-init",
-        "linkerd-proxy",
-        "linkerd-init",
-        "kuma-sidecar",
-        "kuma-init",
-        "vault-agent",
-        "vault-agent-init",
-        "queue-proxy",
-        "traffic-agent",
-    }
-)
+# Mesh and platform sidecars are never the user's application: one list for
+# discovery and launch.
+SIDECAR_NAMES = SIDECARS
 
 RUNTIMES = ("docker", "containerd", "cri-o")
 
