@@ -33,7 +33,7 @@ wb_start_code_server "$RUN" "$RUN/ws" "$RUN/mirrord-ide.vsix" || fail "code-serv
 wb_log "workbench at $WB_URL"
 
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
-NODE_PATH=$PLAYWRIGHT_DIR/node_modules CS_URL=$WB_URL SHOTS=$SHOTS WORKSPACE=$RUN/ws \
+NODE_PATH=$PLAYWRIGHT_DIR/node_modules CS_URL=$WB_URL SHOTS=$SHOTS WORKSPACE=$RUN/ws LOGS=$RUN/data/logs \
   timeout 600 node "$ROOT/vscode-extension/test/e2e/run.js"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -63,15 +63,22 @@ def job_manifest(
 def start_agent(cluster: SimCluster, port: int) -> str:
     """Run a simulated mirrord agent job in `shop` listening on `port`; its pod's name."""
     cluster.options.schedule_delay = 0.05
-    v1 = core(cluster)
-    manifest = job_manifest(
-        "mirrord-agent-abc", image=AGENT_IMAGE, args=["-l", str(port), "-t", "30", "targetless"]
-    )
-    batch(cluster).create_namespaced_job("shop", manifest)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        pods = v1.list_namespaced_pod("shop", label_selector="job-name=mirrord-agent-abc").items
-        if pods and pods[0].status.phase == "Running":
-            return str(pods[0].metadata.name)
-        time.sleep(0.02)
+    api = api_client(cluster)
+    try:
+        v1 = client.CoreV1Api(api)
+        manifest = job_manifest(
+            "mirrord-agent-abc",
+            image=AGENT_IMAGE,
+            args=["-l", str(port), "-t", "30", "targetless"],
+        )
+        client.BatchV1Api(api).create_namespaced_job("shop", manifest)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            selector = "job-name=mirrord-agent-abc"
+            pods = v1.list_namespaced_pod("shop", label_selector=selector).items
+            if pods and pods[0].status.phase == "Running":
+                return str(pods[0].metadata.name)
+            time.sleep(0.02)
+    finally:
+        api.close()
     raise AssertionError("agent pod never ran")

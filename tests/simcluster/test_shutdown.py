@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kubernetes import client
 from kubernetes.stream import portforward
 
 from mirrord_ide.simcluster.seedgen import big_namespace
 from mirrord_ide.simcluster.testing import SimCluster, running_cluster
-from simcluster.helpers import core, start_agent
+from simcluster.helpers import api_client, start_agent
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,14 +30,29 @@ def pending_tasks(cluster: SimCluster) -> list[asyncio.Task[Any]]:
     return [t for t in asyncio.all_tasks(cluster.loop) if not t.done()]
 
 
-def open_stream(cluster: SimCluster, path: str) -> http.client.HTTPResponse:
-    """A raw streaming GET with the response headers read and the body left open."""
-    context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
-    conn = http.client.HTTPSConnection(cluster.host, cluster.port, context=context, timeout=10)
-    conn.request("GET", path, headers={"Authorization": f"Bearer {cluster.token_for('admin')}"})
-    response = conn.getresponse()
-    assert response.status == 200, response.read()
-    return response
+class RawStream:
+    """A streaming GET over its own TLS connection, headers read and the body left open."""
+
+    def __init__(self, cluster: SimCluster, path: str):
+        context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
+        self.conn = http.client.HTTPSConnection(
+            cluster.host, cluster.port, context=context, timeout=10
+        )
+        token = cluster.token_for("admin")
+        self.conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200, self.response.read()
+
+    def readline(self) -> bytes:
+        return self.response.readline()
+
+    def read_to_end(self) -> bytes:
+        """The rest of the body; raises if the server dropped the connection mid-body."""
+        return self.response.read()
+
+    def close(self) -> None:
+        self.response.close()
+        self.conn.close()
 
 
 class Debris:
@@ -54,7 +70,8 @@ class Debris:
     def collect(self) -> list[str]:
         gc.collect()
         found = list(self.unraisable)
-        found.extend(f"warning: {w.message} @ {w.filename}:{w.lineno}" for w in self.caught)
+        import tracemalloc
+        found.extend(f"warning: {w.message} @ {tracemalloc.get_object_traceback(w.source)}" for w in self.caught)
         found.extend(f"log: {r.getMessage()}" for r in self.caplog.records if r.name == "asyncio")
         return found
 
@@ -76,28 +93,33 @@ def debris(caplog: pytest.LogCaptureFixture) -> Iterator[Debris]:
 def test_stop_ends_open_streams_and_leaves_nothing_pending(debris: Debris) -> None:
     with running_cluster() as cluster:
         pod = start_agent(cluster, 40126)
+        api = api_client(cluster)
         forward = portforward(
-            core(cluster).connect_get_namespaced_pod_portforward, pod, "shop", ports="40126"
+            client.CoreV1Api(api).connect_get_namespaced_pod_portforward,
+            pod,
+            "shop",
+            ports="40126",
         )
         sock = forward.socket(40126)
         sock.settimeout(5)
         assert sock.recv(5) == b"HELLO"
-        watch = open_stream(cluster, "/api/v1/pods?watch=true&allowWatchBookmarks=true")
+        watch = RawStream(cluster, "/api/v1/pods?watch=true&allowWatchBookmarks=true")
         assert watch.readline()  # the first ADDED event: the stream is live
-        logs = open_stream(cluster, f"/api/v1/namespaces/shop/pods/{pod}/log?follow=true")
+        logs = RawStream(cluster, f"/api/v1/namespaces/shop/pods/{pod}/log?follow=true")
         assert logs.readline()
         started = time.monotonic()
         cluster.stop()
         took = time.monotonic() - started
     try:
         # Both streams end with a proper end of body, not a dropped connection.
-        watch.read()
-        logs.read()
+        watch.read_to_end()
+        logs.read_to_end()
     finally:
         watch.close()
         logs.close()
         sock.close()
         forward.close()
+        api.close()
     assert took < 5, f"stopping took {took:.1f}s"
     assert cluster.loop.is_closed()
     assert pending_tasks(cluster) == []
@@ -108,14 +130,14 @@ def test_stop_ends_open_streams_and_leaves_nothing_pending(debris: Debris) -> No
 
 def test_stop_is_clean_after_store_changes_from_another_thread(debris: Debris) -> None:
     with running_cluster() as cluster:
-        watch = open_stream(cluster, "/api/v1/namespaces/default/pods?watch=true")
+        watch = RawStream(cluster, "/api/v1/namespaces/default/pods?watch=true")
         assert watch.readline()
         store = cluster.store
     # Writes after the stop reach no closed event loop (and raise nothing).
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "late", "namespace": "default"}}
     pod["spec"] = {"containers": [{"name": "c", "image": "c:1"}]}
     store.put("pods", "default", pod)
-    watch.read()
+    watch.read_to_end()
     watch.close()
     assert pending_tasks(cluster) == []
     del cluster
@@ -127,8 +149,8 @@ def test_stop_with_a_client_that_stopped_reading(debris: Debris) -> None:
     # A watch replaying thousands of objects to a client that reads none of them: the
     # server's writes stall on a full socket, so only cancelling the handler ends it.
     with running_cluster(big_namespace(pods=3000, deployments=100)) as cluster:
-        stalled = open_stream(cluster, "/api/v1/pods?watch=true&resourceVersion=0")
-        idle = open_stream(cluster, "/api/v1/namespaces/default/pods?watch=true")
+        stalled = RawStream(cluster, "/api/v1/pods?watch=true&resourceVersion=0")
+        idle = RawStream(cluster, "/api/v1/namespaces/default/pods?watch=true")
         time.sleep(0.3)  # let the replay fill the socket buffers
         started = time.monotonic()
         cluster.stop()

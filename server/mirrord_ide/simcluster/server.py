@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 from typing import Any
 
@@ -236,9 +237,19 @@ async def _shut_down(runner: web.AppRunner, app: web.Application) -> None:
     app[STREAMS_KEY].close()
     web_server = runner.server
     handlers = list(web_server.connections) if web_server is not None else []
-    transports = [h.transport for h in handlers if h.transport is not None]
+    sockets = [
+        h.transport.get_extra_info("socket") for h in handlers if h.transport is not None
+    ]
     await runner.cleanup()
-    for transport in transports:
-        transport.abort()
-    for _ in range(3):  # connection_lost callbacks run on the next loop iterations
-        await asyncio.sleep(0)
+    # Shutting the sockets down makes the event loop see the end of every connection left
+    # and close its transport (a TLS close would otherwise wait for the peer's answer).
+    open_sockets = [s for s in sockets if s is not None and s.fileno() != -1]
+    for sock in open_sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE
+    while any(s.fileno() != -1 for s in open_sockets):
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("simulated cluster: connections still open at shutdown")
+            break
+        await asyncio.sleep(0.01)

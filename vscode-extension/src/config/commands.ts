@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { expansionContext } from '../common/settings';
 import { findConfigFile } from './find';
 import { CONFIG_TEMPLATE } from './template';
-import { setTargetInJson } from './writeTarget';
+import { minimalChange } from './textEdit';
+import { configFormat, setTargetInConfig } from './writeTarget';
 
 export function currentConfigFile(folder?: vscode.WorkspaceFolder, launchEnv?: Record<string, string>): string | undefined {
   const f = folder ?? vscode.workspace.workspaceFolders?.[0];
@@ -45,7 +46,10 @@ export async function openConfig(): Promise<void> {
   }
 }
 
-/** Writes the choice into the config file (created when missing) through a workspace edit. */
+/**
+ * Writes the choice into the config file (created when missing) as a workspace edit of
+ * just the changed text, for JSON, TOML and YAML configs alike.
+ */
 export async function saveTargetToConfig(target: string | null, namespace: string, configFile?: string): Promise<vscode.Uri> {
   let file = configFile ?? currentConfigFile();
   if (!file) {
@@ -55,15 +59,20 @@ export async function saveTargetToConfig(target: string | null, namespace: strin
     }
     file = created.fsPath;
   }
-  if (!file.endsWith('.json')) {
-    throw new Error(`${path.basename(file)} is not JSON; add the target to it by hand: ${target ?? 'targetless'}`);
+  if (!configFormat(file)) {
+    throw new Error(`${path.basename(file)}: mirrord reads only .json, .toml, .yaml and .yml configs`);
   }
   const uri = vscode.Uri.file(file);
   const doc = await vscode.workspace.openTextDocument(uri);
-  const text = setTargetInJson(doc.getText(), target, namespace);
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
-  await vscode.workspace.applyEdit(edit);
+  const before = doc.getText();
+  const change = minimalChange(before, setTargetInConfig(file, before, target, namespace));
+  if (change) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(doc.positionAt(change.start), doc.positionAt(change.end)), change.text);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      throw new Error(`${vscode.workspace.asRelativePath(uri)} could not be edited`);
+    }
+  }
   await doc.save();
   void vscode.window.showInformationMessage(`mirrord: saved ${target ?? 'targetless'} (namespace ${namespace}) to ${vscode.workspace.asRelativePath(uri)}`);
   return uri;

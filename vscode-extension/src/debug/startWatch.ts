@@ -11,6 +11,19 @@ interface DapResponse {
   command?: unknown;
   success?: unknown;
   message?: unknown;
+  body?: { error?: { format?: unknown; variables?: Record<string, unknown> } };
+}
+
+/** An error response's text: the detailed `body.error` (with its variables) over the short `message`. */
+export function dapErrorText(m: DapResponse): string {
+  const error = m.body?.error;
+  if (error && typeof error.format === 'string') {
+    return error.format.replace(/\{(\w+)\}/g, (all, key: string) => {
+      const v = error.variables?.[key];
+      return typeof v === 'string' ? v : all;
+    });
+  }
+  return typeof m.message === 'string' ? m.message : '';
 }
 
 export type StartWatchTracker = Pick<SessionTracker, 'onAdapterStarting' | 'onStartFailed'>;
@@ -27,7 +40,8 @@ export function createStartWatchFactory(tracker: StartWatchTracker): vscode.Debu
         onDidSendMessage: (message: unknown) => {
           const m = (message ?? {}) as DapResponse;
           if (m.type === 'response' && m.success === false && typeof m.command === 'string' && START_REQUESTS.has(m.command)) {
-            const why = typeof m.message === 'string' && m.message ? `: ${m.message}` : '';
+            const text = dapErrorText(m);
+            const why = text ? `: ${text}` : '';
             void tracker.onStartFailed(configuration, `the debug adapter refused "${m.command}"${why}`);
           }
         },

@@ -152,8 +152,8 @@ export const window = {
     return qp;
   }),
   showErrorMessage: vi.fn(() => Promise.resolve(undefined)),
-  showWarningMessage: vi.fn(() => Promise.resolve(undefined)),
-  showInformationMessage: vi.fn(() => Promise.resolve(undefined)),
+  showWarningMessage: vi.fn((..._args: unknown[]) => Promise.resolve(undefined)),
+  showInformationMessage: vi.fn((..._args: unknown[]) => Promise.resolve(undefined)),
   showTextDocument: vi.fn(() => Promise.resolve(undefined)),
   withProgress: vi.fn(
     async (
@@ -186,10 +186,10 @@ export const workspace = {
   getConfiguration: vi.fn((section?: string) => ({
     get: <T>(key: string): T | undefined => configValues[section ? `${section}.${key}` : key] as T | undefined,
   })),
-  onDidChangeConfiguration: vi.fn(() => ({ dispose: vi.fn() })),
+  onDidChangeConfiguration: vi.fn((_listener: (e: unknown) => unknown) => ({ dispose: vi.fn() })),
   fs: { stat: vi.fn(), createDirectory: vi.fn(), writeFile: vi.fn() },
-  openTextDocument: vi.fn(),
-  applyEdit: vi.fn(() => Promise.resolve(true)),
+  openTextDocument: vi.fn((_uri: unknown): Promise<unknown> => Promise.resolve(undefined)),
+  applyEdit: vi.fn((_edit: unknown) => Promise.resolve(true)),
   asRelativePath: (u: Uri) => u.fsPath,
 };
 
@@ -203,6 +203,17 @@ export const extensions = {
 };
 
 export const debug = {
-  registerDebugConfigurationProvider: vi.fn(() => ({ dispose: vi.fn() })),
-  onDidTerminateDebugSession: vi.fn(() => ({ dispose: vi.fn() })),
+  registerDebugConfigurationProvider: vi.fn((_type: string, _provider: unknown) => ({ dispose: vi.fn() })),
+  registerDebugAdapterTrackerFactory: vi.fn((_type: string, _factory: unknown) => ({ dispose: vi.fn() })),
+  onDidStartDebugSession: vi.fn((_listener: (s: unknown) => unknown) => ({ dispose: vi.fn() })),
+  onDidTerminateDebugSession: vi.fn((_listener: (s: unknown) => unknown) => ({ dispose: vi.fn() })),
 };
+
+export const tasks = {
+  taskExecutions: [] as unknown[],
+};
+
+/** A configuration change event for the given changed settings (as VS Code matches sections). */
+export function __configChange(...changed: string[]): { affectsConfiguration(section: string): boolean } {
+  return { affectsConfiguration: (section) => changed.some((c) => c === section || c.startsWith(`${section}.`)) };
+}

@@ -1,15 +1,30 @@
 // Drives the workbench (code-server) with Chromium: the target picker, a Node.js debug
 // session with mirrord's env injected, and a config diagnostic in the Problems panel.
-// Env: CS_URL, SHOTS (screenshot dir), WORKSPACE (the workspace folder on disk).
+// Env: CS_URL, SHOTS (screenshot dir), WORKSPACE (the workspace folder on disk),
+// LOGS (the workbench's log folder, where the extension's output channel is written).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const { CS_URL, SHOTS, WORKSPACE } = process.env;
+const { CS_URL, SHOTS, WORKSPACE, LOGS } = process.env;
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+/** The first file called `name` under `dir`, or undefined. */
+function findFile(dir, name) {
+  if (!dir || !fs.existsSync(dir)) return undefined;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && e.name === name) return p;
+    if (e.isDirectory()) {
+      const found = findFile(p, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
 async function main() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mirrord-chromium-'));
@@ -127,6 +142,38 @@ async function main() {
       if (await page.locator('.quick-input-widget').isVisible()) throw new Error('the picker is still open');
     });
 
+    await step('a launch whose debugger cannot start stops its agent', async () => {
+      for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
+      const launchFile = path.join(WORKSPACE, '.vscode', 'launch.json');
+      const launch = JSON.parse(fs.readFileSync(launchFile, 'utf8'));
+      // The launch names its target (no picker); the debugger then fails to start node.
+      launch.configurations.push({
+        type: 'node', request: 'launch', name: 'Run app with a missing runtime', program: '${workspaceFolder}/app.js',
+        runtimeExecutable: '/nonexistent/node', console: 'internalConsole', env: { MIRRORD_IMPERSONATED_TARGET: 'deployment/greeter' },
+      });
+      fs.writeFileSync(launchFile, JSON.stringify(launch, null, 2));
+      await page.waitForTimeout(1500);
+      await page.keyboard.press('F1');
+      await input.fill('debug Run app with a missing runtime');
+      await row('missing runtime').waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      // VS Code reports the failed start itself; the extension stops the agent it started.
+      await page.locator('.monaco-dialog-box, .notifications-toasts', { hasText: '/nonexistent/node' }).first().waitFor({ timeout: 60000 });
+      const logFile = () => findFile(LOGS, 'mirrord.log');
+      const deadline = Date.now() + 30000;
+      let text = '';
+      while (!/did not start[\s\S]*stopped \(agent removed\)/.test(text)) {
+        if (Date.now() > deadline) throw new Error(`the agent was not stopped; extension log ends with:\n${text.slice(-1500)}`);
+        await page.waitForTimeout(500);
+        const f = logFile();
+        text = f ? fs.readFileSync(f, 'utf8') : '';
+      }
+      log(`extension log: ${text.split('\n').filter((l) => /did not start|stopped \(agent/.test(l)).map((l) => l.replace(/^\S+ \S+ /, '')).join(' | ')}`);
+      await shot('06-failed-start');
+      for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
+      await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 10000 });
+    });
+
     await step('broken mirrord.json shows a diagnostic in Problems', async () => {
       for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
       fs.writeFileSync(path.join(WORKSPACE, '.mirrord', 'mirrord.json'), '{\n  "feature": {\n    "nework": true\n  }\n}\n');
@@ -139,7 +186,7 @@ async function main() {
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
       await marker.waitFor({ timeout: 30000 });
       log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
-      await shot('06-problems');
+      await shot('07-problems');
     }, { independent: true });
   } finally {
     await ctx.close().catch(() => undefined);

@@ -1,32 +1,213 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as mockVscode from '../__mocks__/vscode';
 
+// A language client that answers the mirrord requests and records what it was sent.
+const clients: FakeClient[] = [];
+/** While set, a starting client waits for it (a slow server start). */
+let startGate: Promise<void> | undefined;
+class FakeClient {
+  state = 2; // Running
+  requests: Array<[string, unknown]> = [];
+  stopped = false;
+  constructor() {
+    clients.push(this);
+  }
+  start = vi.fn(() => startGate ?? Promise.resolve());
+  stop = vi.fn(() => {
+    this.stopped = true;
+    this.state = 1;
+    return Promise.resolve();
+  });
+  dispose = vi.fn(() => Promise.resolve());
+  onDidChangeState = vi.fn(() => ({ dispose: vi.fn() }));
+  onProgress = vi.fn(() => ({ dispose: vi.fn() }));
+  sendNotification = vi.fn(() => Promise.resolve());
+  sendRequest = vi.fn((method: string, params: { sessionId?: string; target?: string }) => {
+    if (this.stopped) {
+      return Promise.reject(new Error('client is stopped'));
+    }
+    this.requests.push([method, params]);
+    if (method === 'mirrord/startSession') {
+      const n = this.requests.filter(([m]) => m === method).length;
+      return Promise.resolve({
+        sessionId: `s-${n}`,
+        target: params.target ?? 'pod/greeter',
+        namespace: 'default',
+        agent: { pod: 'mirrord-agent-x', namespace: 'default', node: null, port: 1, localAddress: '127.0.0.1:1' },
+        env: { GREETING: 'hello' },
+      });
+    }
+    if (method === 'mirrord/stopSession') {
+      return Promise.resolve({ stopped: true });
+    }
+    return Promise.reject(new Error(`unexpected ${method}`));
+  });
+}
+
 vi.mock('vscode-languageclient/node', () => ({
-  LanguageClient: vi.fn(),
+  LanguageClient: vi.fn(function () {
+    return new FakeClient();
+  }),
   WorkDoneProgress: { type: {} },
   State: { Stopped: 1, Running: 2, Starting: 3 },
 }));
 
+const memento = () => {
+  const data = new Map<string, unknown>();
+  return { get: (k: string) => data.get(k), update: (k: string, v: unknown) => Promise.resolve(void data.set(k, v)) };
+};
+
+function context() {
+  return {
+    subscriptions: [] as Array<{ dispose(): unknown }>,
+    workspaceState: memento(),
+    globalState: memento(),
+    extensionPath: '/nonexistent',
+    globalStorageUri: mockVscode.Uri.file('/tmp/mirrord-test-storage'),
+  };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const requestsOf = (method: string) => clients.flatMap((c) => c.requests.filter(([m]) => m === method).map(([, p]) => p));
+
+type Provider = { resolveDebugConfigurationWithSubstitutedVariables(folder: unknown, config: Record<string, unknown>): Promise<Record<string, unknown> | undefined> };
+type Tracker = { onWillStartSession?(): void; onExit?(code: number | undefined, signal: string | undefined): void };
+type Factory = { createDebugAdapterTracker(session: { configuration: unknown }): Tracker | undefined };
+
+async function activated() {
+  const ext = await import('../../src/extension');
+  // An installed server: the client starts it directly.
+  mockVscode.__setConfig({ 'mirrord.server.path': process.execPath, 'mirrord.enabled': true });
+  ext.activate(context() as never);
+  await flush();
+  const provider = mockVscode.debug.registerDebugConfigurationProvider.mock.calls[0][1] as unknown as Provider;
+  const factory = mockVscode.debug.registerDebugAdapterTrackerFactory.mock.calls[0][1] as unknown as Factory;
+  const onStart = mockVscode.debug.onDidStartDebugSession.mock.calls[0][0];
+  const onConfig = mockVscode.workspace.onDidChangeConfiguration.mock.calls[0][0];
+  // A launch naming its target skips the picker.
+  const launch = () =>
+    provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, {
+      type: 'node',
+      request: 'launch',
+      name: 'Run app',
+      env: { MIRRORD_IMPERSONATED_TARGET: 'pod/greeter' },
+    });
+  return { ext, provider, factory, onStart, onConfig, launch };
+}
+
+beforeEach(() => {
+  clients.length = 0;
+  startGate = undefined;
+  vi.clearAllMocks();
+});
+
+afterEach(async () => {
+  const { deactivate } = await import('../../src/extension');
+  await deactivate();
+  mockVscode.__setConfig({});
+});
+
 describe('activate', () => {
-  it('registers every contributed command and a debug provider for all debug types', async () => {
-    const { activate } = await import('../../src/extension');
-    const memento = { get: () => undefined, update: () => Promise.resolve() };
-    const context = {
-      subscriptions: [] as unknown[],
-      workspaceState: memento,
-      globalState: memento,
-      extensionPath: '/nonexistent',
-      globalStorageUri: mockVscode.Uri.file('/tmp/mirrord-test-storage'),
-    };
-    // No interpreter setting and no wheel: the background start fails with a notification.
-    activate(context as never);
+  it('registers every contributed command, the debug hook and its watchers', async () => {
+    await activated();
     const registered = mockVscode.commands.registerCommand.mock.calls.map((c) => c[0]);
     const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command);
     expect(registered.sort()).toEqual([...contributed].sort());
     expect(mockVscode.debug.registerDebugConfigurationProvider).toHaveBeenCalledWith('*', expect.anything());
+    expect(mockVscode.debug.registerDebugAdapterTrackerFactory).toHaveBeenCalledWith('*', expect.anything());
+    expect(mockVscode.debug.onDidStartDebugSession).toHaveBeenCalled();
     expect(mockVscode.debug.onDidTerminateDebugSession).toHaveBeenCalled();
+  });
+
+  it('restarts the language client when a server, kubeconfig or context setting changes', async () => {
+    const { onConfig } = await activated();
+    expect(clients).toHaveLength(1);
+    onConfig(mockVscode.__configChange('mirrord.enabled', 'editor.fontSize'));
+    await flush();
+    expect(clients).toHaveLength(1);
+    let expected = 1;
+    for (const setting of ['mirrord.server.path', 'mirrord.server.python', 'mirrord.kubeconfig', 'mirrord.context']) {
+      onConfig(mockVscode.__configChange(setting));
+      await flush();
+      await flush();
+      expected += 1;
+      expect(clients, setting).toHaveLength(expected);
+      expect(clients[expected - 2].stop).toHaveBeenCalled();
+      expect(clients[expected - 1].stopped).toBe(false);
+    }
+  });
+
+  it('merges restarts asked for in a burst into one', async () => {
+    const { onConfig } = await activated();
+    onConfig(mockVscode.__configChange('mirrord.kubeconfig'));
+    onConfig(mockVscode.__configChange('mirrord.context'));
+    onConfig(mockVscode.__configChange('mirrord.server.path'));
+    for (let i = 0; i < 5; i++) {
+      await flush();
+    }
+    expect(clients).toHaveLength(2);
+    expect(clients[1].stopped).toBe(false);
+  });
+
+  it('a change during a slow start replaces the server that read the old settings', async () => {
+    let open = () => undefined as void;
+    startGate = new Promise<void>((r) => (open = r));
+    const { onConfig } = await activated();
+    expect(clients).toHaveLength(1);
+    onConfig(mockVscode.__configChange('mirrord.kubeconfig'));
+    await flush();
+    startGate = undefined;
+    open();
+    for (let i = 0; i < 5; i++) {
+      await flush();
+    }
+    expect(clients).toHaveLength(2);
+    expect(clients[0].stopped).toBe(true);
+    expect(clients[1].stopped).toBe(false);
+  });
+});
+
+describe('mirrord sessions of the window', () => {
+  it('stops a session whose debug adapter exits before the debug session starts', async () => {
+    const { factory, launch } = await activated();
+    const config = await launch();
+    expect(config?.env).toMatchObject({ GREETING: 'hello' });
+    const tracker = factory.createDebugAdapterTracker({ configuration: config })!;
+    tracker.onWillStartSession?.();
+    tracker.onExit?.(1, undefined);
+    await flush();
+    expect(requestsOf('mirrord/stopSession')).toEqual([{ sessionId: 's-1' }]);
+  });
+
+  it('stops every session this window started on deactivate, before the server stops', async () => {
+    const { ext, onStart, launch } = await activated();
+    const running = await launch();
+    onStart({ configuration: running });
+    await launch(); // still pending
+    await ext.deactivate();
+    expect(requestsOf('mirrord/stopSession').map((p) => (p as { sessionId: string }).sessionId).sort()).toEqual(['s-1', 's-2']);
+    expect(clients[0].stop).toHaveBeenCalled();
+  });
+
+  it('ends the sessions cleanly before a settings restart takes the server away', async () => {
+    const { onConfig, onStart, launch } = await activated();
+    onStart({ configuration: await launch() });
+    onConfig(mockVscode.__configChange('mirrord.context'));
+    await flush();
+    await flush();
+    expect(mockVscode.window.showWarningMessage).toHaveBeenCalledWith(expect.stringContaining('ends 1 running mirrord session'));
+    expect(clients[0].requests.filter(([m]) => m === 'mirrord/stopSession')).toEqual([['mirrord/stopSession', { sessionId: 's-1' }]]);
+    expect(clients).toHaveLength(2);
+  });
+
+  it('a stop never starts a server that is gone', async () => {
+    const { ext, launch } = await activated();
+    await launch();
+    clients[0].state = 1; // the server died and the client gave up
+    await ext.deactivate();
+    expect(clients).toHaveLength(1);
   });
 });

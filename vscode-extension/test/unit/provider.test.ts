@@ -149,6 +149,24 @@ describe('debug hook', () => {
     expect(mockVscode.window.showErrorMessage).toHaveBeenCalledWith(expect.stringContaining('cannot create pods in shop'));
   });
 
+  it('stops the new session when VS Code gave up on the launch meanwhile, and tracks it as pending otherwise', async () => {
+    const cts = new mockVscode.CancellationTokenSource();
+    const t = setup({
+      start: () => {
+        cts.cancel();
+        return Promise.resolve(session('s-9', {}));
+      },
+    });
+    const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch(), cts.token as never);
+    expect(r).toBeUndefined();
+    expect(t.stopped).toEqual(['s-9']);
+    expect(t.sessions.size).toBe(0);
+    const ok = setup();
+    await ok.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch());
+    expect(ok.sessions.phase('s-1')).toBe('pending');
+    await ok.sessions.stopAll();
+  });
+
   it('stops the session once when the debug session (and its child) ends', async () => {
     const t = setup();
     const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch());
