@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable, Generator
@@ -41,6 +42,8 @@ FEATURE_MODULES: list[str] = [
 # Keys of the `mirrord` settings section the server understands.
 SETTING_KEYS = ("kubeconfig", "context")
 CONFIGURATION_TIMEOUT = 2.0
+# How often the client process named in `initialize` is checked for liveness.
+PARENT_CHECK_INTERVAL = 1.0
 
 SettingsListener = Callable[[dict[str, Any]], None]
 
@@ -111,11 +114,12 @@ class MirrordLanguageServer(LanguageServer):
         the process without waiting for the client to close its end."""
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        self._stdin_reader = FrameReader((stdin or sys.stdin.buffer).fileno())
         try:
             asyncio.run(
                 run_async(
                     stop_event=self._stop_event,
-                    reader=FrameReader((stdin or sys.stdin.buffer).fileno()),
+                    reader=self._stdin_reader,
                     protocol=self.protocol,
                     logger=log,
                     error_handler=self.report_server_error,
@@ -163,6 +167,28 @@ async def _pull_configuration(ls: MirrordLanguageServer) -> None:
         ls.update_settings(result[0])
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+async def _watch_parent(ls: MirrordLanguageServer, pid: int) -> None:
+    """LSP's `processId`: when the client process is gone, exit as if it had
+    closed stdin, so its sessions and agents are cleaned up even when another
+    process still holds the pipes open."""
+    while _process_alive(pid):
+        await asyncio.sleep(PARENT_CHECK_INTERVAL)
+    log.warning("client process %d is gone: shutting down", pid)
+    reader = getattr(ls, "_stdin_reader", None)
+    if isinstance(reader, FrameReader):
+        reader.end_input()
+
+
 def _register_core(server: MirrordLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: MirrordLanguageServer, params: types.InitializeParams) -> None:
@@ -170,6 +196,8 @@ def _register_core(server: MirrordLanguageServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: MirrordLanguageServer, params: types.InitializedParams) -> None:
+        if ls.process_id:
+            ls.services["parent_watch"] = asyncio.create_task(_watch_parent(ls, ls.process_id))
         await _pull_configuration(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -48,6 +48,12 @@ class FrameReader:
             return False
         return True
 
+    def end_input(self) -> None:
+        """End the stream as if the client had closed stdin (the client died
+        while something else still holds the pipe open)."""
+        if self._queue is not None:
+            self._put(_EOF)
+
     def _fill(self) -> bool:
         chunk = os.read(self._fd, 65536)
         self._buffer += chunk
