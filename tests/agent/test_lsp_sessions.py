@@ -5,7 +5,6 @@ client shuts down, closes stdin or terminates the server."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 import signal
@@ -32,7 +31,6 @@ STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"
 def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
-    pass  # gc-probe
 
 
 def plain(value: Any) -> Any:

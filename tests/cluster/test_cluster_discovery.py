@@ -4,7 +4,6 @@ watch-backed cache, RBAC, bad namespaces, dead clusters and slow ones."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -62,8 +61,6 @@ namespaces:
 def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
-    # Collect the stopped server's leftover coroutines now rather than at a random later point.
-    pass  # gc-probe
 
 
 @pytest_asyncio.fixture

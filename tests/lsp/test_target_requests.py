@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -52,7 +51,6 @@ namespaces:
 def cluster() -> Iterator[SimCluster]:
     with running_cluster(SEED) as sim:
         yield sim
-    pass  # gc-probe
 
 
 def plain(value: Any) -> Any:
