@@ -237,9 +237,7 @@ async def _shut_down(runner: web.AppRunner, app: web.Application) -> None:
     app[STREAMS_KEY].close()
     web_server = runner.server
     handlers = list(web_server.connections) if web_server is not None else []
-    sockets = [
-        h.transport.get_extra_info("socket") for h in handlers if h.transport is not None
-    ]
+    sockets = [h.transport.get_extra_info("socket") for h in handlers if h.transport is not None]
     await runner.cleanup()
     # Shutting the sockets down makes the event loop see the end of every connection left
     # and close its transport (a TLS close would otherwise wait for the peer's answer).
