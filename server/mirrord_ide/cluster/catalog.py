@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirrord_ide.cluster.client import ClusterClient, map_api_error
+from mirrord_ide.cluster.fastlist import PageDecoder, decode_pod_page, workload_page_decoder
 from mirrord_ide.cluster.records import PodRecord, WorkloadRecord, decode_pod, decode_workload
 from mirrord_ide.errors import Forbidden, MirrordError, NotFound
 
@@ -40,6 +41,7 @@ class KindSpec:
     plural: str
     collection: str  # cluster-wide collection path, e.g. /apis/apps/v1/deployments
     decode: Callable[[Any], Any]
+    page_decoder: PageDecoder  # whole list pages straight to records (see fastlist)
     optional: bool = False  # a CRD that may be missing: 404 means "none"
 
     def path(self, namespace: str | None) -> str:
@@ -56,19 +58,19 @@ def _workload(kind: str) -> Callable[[Any], WorkloadRecord | None]:
     return decode
 
 
+def _workload_spec(kind: str, plural: str, collection: str, *, optional: bool = False) -> KindSpec:
+    return KindSpec(
+        kind, plural, collection, _workload(kind), workload_page_decoder(kind), optional
+    )
+
+
 KINDS: tuple[KindSpec, ...] = (
-    KindSpec("deployment", "deployments", "/apis/apps/v1/deployments", _workload("deployment")),
-    KindSpec(
-        "rollout",
-        "rollouts",
-        "/apis/argoproj.io/v1alpha1/rollouts",
-        _workload("rollout"),
-        optional=True,
-    ),
-    KindSpec("statefulset", "statefulsets", "/apis/apps/v1/statefulsets", _workload("statefulset")),
-    KindSpec("cronjob", "cronjobs", "/apis/batch/v1/cronjobs", _workload("cronjob")),
-    KindSpec("job", "jobs", "/apis/batch/v1/jobs", _workload("job")),
-    KindSpec("pod", "pods", "/api/v1/pods", decode_pod),
+    _workload_spec("deployment", "deployments", "/apis/apps/v1/deployments"),
+    _workload_spec("rollout", "rollouts", "/apis/argoproj.io/v1alpha1/rollouts", optional=True),
+    _workload_spec("statefulset", "statefulsets", "/apis/apps/v1/statefulsets"),
+    _workload_spec("cronjob", "cronjobs", "/apis/batch/v1/cronjobs"),
+    _workload_spec("job", "jobs", "/apis/batch/v1/jobs"),
+    KindSpec("pod", "pods", "/api/v1/pods", decode_pod, decode_pod_page),
 )
 
 
@@ -142,6 +144,7 @@ class KindCache:
                 LABEL_SELECTOR,
                 timeout=timeout,
                 transform=self.spec.decode,
+                page_decoder=self.spec.page_decoder,
             )
         except Forbidden as error:
             self._denied, self._denied_until = error, time.monotonic() + DENIED_TTL
@@ -221,6 +224,7 @@ class KindCache:
             None,
             time.monotonic() + 60.0,
             self.spec.decode,
+            self.spec.page_decoder,
         )
         self._replace(result.items, result.resource_version)
 

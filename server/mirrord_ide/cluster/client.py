@@ -3,8 +3,8 @@
 The official client is blocking, so every call runs on a small thread pool
 with a deadline; the event loop never waits on the network. Lists and gets
 bypass the client's typed models (slow on big namespaces): responses are read
-raw and parsed with orjson, page by page, so callers can shrink each page into
-slim records before the next one arrives. Every failure leaves this module as
+raw, page by page, and decoded straight into slim records (see `fastlist`)
+while the next page is on its way. Every failure leaves this module as
 a `MirrordError` with the contract's kind; no message carries a credential.
 """
 
@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import orjson
 
+from mirrord_ide.cluster.fastlist import Page, PageDecoder
 from mirrord_ide.cluster.kubeconfig import KubeSettings, KubeTarget, load_kube_target
 from mirrord_ide.errors import (
     ClusterUnreachable,
@@ -35,6 +36,8 @@ from mirrord_ide.errors import (
 )
 
 T = TypeVar("T")
+# Measured on 10,000 pods: small pages win, as decoding one page overlaps fetching
+# the next; a single big page leaves the decoder idle until it has all arrived.
 PAGE_SIZE = 500
 UNREACHABLE_HINT = "check that the cluster is up and KUBECONFIG/context point at it"
 UNAUTHORIZED_HINT = "credentials expired or rejected: refresh them (e.g. re-run your cloud login)"
@@ -284,6 +287,7 @@ class ClusterClient:
         field_selector: str | None,
         deadline: float,
         transform: Callable[[dict[str, Any]], Any] | None,
+        page_decoder: PageDecoder | None = None,
     ) -> RawList:
         """Blocking: every page of a list. The next page is requested while the
         current one is parsed, so network time and parsing overlap."""
@@ -308,26 +312,16 @@ class ClusterClient:
                 self._prefetch.submit(fetch, ahead) if ahead is not None else None
             )
             try:
-                page = orjson.loads(body)
+                page = _decode_page(body, path, transform, page_decoder)
                 del body
-                if not isinstance(page, dict):
-                    raise ValueError(f"unexpected list response for {path}")
-                items = page.get("items") or []
-                if transform is None:
-                    result.items.extend(items)
-                else:
-                    for item in items:
-                        record = transform(item)
-                        if record is not None:
-                            result.items.append(record)
-                meta = page.get("metadata") or {}
-                del page, items
             except BaseException:
                 if upcoming is not None:
                     upcoming.cancel()
                 raise
-            result.resource_version = str(meta.get("resourceVersion") or result.resource_version)
-            token = meta.get("continue") or None
+            result.items.extend(page.items)
+            result.resource_version = page.resource_version or result.resource_version
+            token = page.next
+            del page
             if upcoming is not None and token == ahead:
                 body = upcoming.result()
             elif token:
@@ -352,10 +346,12 @@ class ClusterClient:
         *,
         timeout: float,
         transform: Callable[[dict[str, Any]], Any] | None = None,
+        page_decoder: PageDecoder | None = None,
     ) -> RawList:
-        """List every item under `path`, following `continue` in pages of 500.
+        """List every item under `path`, following `continue` in pages of `PAGE_SIZE`.
         `transform` (run per item, off the loop) shrinks raw items as they arrive;
-        returning None drops an item."""
+        returning None drops an item. `page_decoder` turns a whole raw page into
+        records at once (the fast path); a page it declines goes through `transform`."""
         deadline = time.monotonic() + timeout
         try:
             return await self.call(
@@ -365,6 +361,7 @@ class ClusterClient:
                 field_selector,
                 deadline,
                 transform,
+                page_decoder,
                 timeout=timeout,
             )
         except MirrordError as error:
@@ -402,6 +399,27 @@ class ClusterClient:
             self.api_client.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
+
+
+def _decode_page(
+    body: bytes,
+    path: str,
+    transform: Callable[[dict[str, Any]], Any] | None,
+    page_decoder: PageDecoder | None,
+) -> Page:
+    if page_decoder is not None:
+        fast = page_decoder(body)
+        if fast is not None:
+            return fast
+    raw = orjson.loads(body)
+    if not isinstance(raw, dict):
+        raise ValueError(f"unexpected list response for {path}")
+    items = raw.get("items") or []
+    if transform is not None:
+        items = [r for r in map(transform, items) if r is not None]
+    meta = raw.get("metadata") or {}
+    token = meta.get("continue") or None
+    return Page(items, str(meta.get("resourceVersion") or ""), str(token) if token else None)
 
 
 _CONTINUE = b'"continue":"'

@@ -12,6 +12,7 @@ import orjson
 
 from mirrord_ide.simcluster import gc
 from mirrord_ide.simcluster.admission import prepare_create
+from mirrord_ide.simcluster.encoding import EncodedCache, list_bytes
 from mirrord_ide.simcluster.resources import ResourceType, lookup
 from mirrord_ide.simcluster.selectors import (
     SelectorError,
@@ -138,8 +139,12 @@ def list_objects(state: ClusterState, rp: ResourcePath, query: Query) -> tuple[O
     return meta_out, items
 
 
-def list_body(rp: ResourcePath, meta: Obj, items: list[Obj]) -> bytes:
-    # Items are immutable stored objects: serialize directly, no copies.
+def list_body(
+    rp: ResourcePath, meta: Obj, items: list[Obj], cache: EncodedCache | None = None
+) -> bytes:
+    # Items are immutable stored objects: serialize directly (or reuse their bytes).
+    if cache is not None:
+        return list_bytes(rp.res.list_kind, rp.res.api_version, meta, items, cache)
     return orjson.dumps(
         {
             "kind": rp.res.list_kind,

@@ -147,7 +147,7 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
                     rp.res.plural, items, meta, query.get("includeObject", "PartialObjectMetadata")
                 )
             )
-        return json_response(api.list_body(rp, meta, items))
+        return json_response(api.list_body(rp, meta, items, state.encoded))
     if verb == "get":
         obj = api.get_object(state, rp)
         if wants_table(accept):

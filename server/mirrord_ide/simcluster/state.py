@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from mirrord_ide.simcluster.encoding import EncodedCache
 from mirrord_ide.simcluster.faults import Faults
 from mirrord_ide.simcluster.rbac import Authorizer
 from mirrord_ide.simcluster.reqlog import RequestLog
@@ -41,6 +42,7 @@ class ClusterState:
     authorizer: Authorizer
     faults: Faults
     requests: RequestLog = field(default_factory=RequestLog)
+    encoded: EncodedCache = field(default_factory=EncodedCache)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
