@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import orjson
 
-from mirrord_ide.cluster.client import ClusterClient, WatchStream, map_api_error
+from mirrord_ide.cluster.client import ClusterClient, LineStream, WatchStream, map_api_error
 from mirrord_ide.errors import MirrordError, NotFound
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class AgentKube:
     def follow_log(self, namespace: str, pod: str, container: str) -> AsyncGenerator[str, None]:
         """The pod's log lines as they are written (`follow=true`)."""
 
-        def open_stream() -> _LineStream:
+        def open_stream() -> LineStream:
             raw = self.cluster.request_sync(
                 "GET",
                 namespaced(namespace, "pods", pod) + "/log",
@@ -164,7 +164,7 @@ class AgentKube:
                 timeout=(10.0, 300.0),
                 stream=True,
             )
-            return _LineStream(raw)
+            return LineStream(raw)
 
         return _threaded(open_stream, f"reading the log of pod `{pod}`")
 
@@ -214,37 +214,6 @@ class _PortForwardApi:
 
 def _delete_options(propagation: str) -> dict[str, Any]:
     return {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
-
-
-class _LineStream:
-    """Lines of a streamed response; `close()` from another thread stops it."""
-
-    def __init__(self, response: Any) -> None:
-        self._response = response
-        self._closed = False
-
-    def __iter__(self) -> Iterator[str]:
-        buffer = b""
-        try:
-            for chunk in self._response.stream(amt=None, decode_content=False):
-                if self._closed:
-                    return
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    yield line.decode("utf-8", errors="replace")
-            if buffer:
-                yield buffer.decode("utf-8", errors="replace")
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        for method in ("shutdown", "release_conn"):
-            with contextlib.suppress(Exception):
-                getattr(self._response, method)()
 
 
 class _Closable(Protocol):

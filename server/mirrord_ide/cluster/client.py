@@ -11,6 +11,7 @@ a `MirrordError` with the contract's kind; no message carries a credential.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
 import ssl
@@ -141,15 +142,18 @@ def _query(params: dict[str, Any] | None) -> list[tuple[str, str]]:
     return out
 
 
-class WatchStream:
-    """A blocking stream of watch events (parsed dicts). `close()` may be
-    called from another thread to stop a read in progress."""
+class LineStream:
+    """Lines of a blocking streamed response (watch events, followed logs).
+    `close()` may be called from another thread to stop a read in progress."""
+
+    # Whether a last line without a newline is still handed out when the stream ends.
+    keep_tail = True
 
     def __init__(self, response: Any) -> None:
         self._response = response
         self._closed = False
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def lines(self) -> Iterator[bytes]:
         buffer = b""
         try:
             for chunk in self._response.stream(amt=None, decode_content=False):
@@ -158,25 +162,38 @@ class WatchStream:
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        event = orjson.loads(line)
-                        if isinstance(event, dict):
-                            yield event
+                    yield line
+            if buffer and self.keep_tail:
+                yield buffer
         finally:
             self.close()
+
+    def __iter__(self) -> Iterator[Any]:
+        for line in self.lines():
+            yield line.decode("utf-8", errors="replace")
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        try:
-            self._response.shutdown()
-        except Exception:  # noqa: BLE001 - best effort: the socket may already be gone
-            pass
-        try:
-            self._response.release_conn()
-        except Exception:  # noqa: BLE001
-            pass
+        for method in ("shutdown", "release_conn"):
+            # Best effort: the socket may already be gone.
+            with contextlib.suppress(Exception):
+                getattr(self._response, method)()
+
+
+class WatchStream(LineStream):
+    """A blocking stream of watch events (parsed dicts)."""
+
+    # A watch cut mid-event leaves half a JSON object: drop it, the watch resumes.
+    keep_tail = False
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for line in self.lines():
+            if line.strip():
+                event = orjson.loads(line)
+                if isinstance(event, dict):
+                    yield event
 
 
 class ClusterClient:
