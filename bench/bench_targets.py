@@ -4,7 +4,7 @@ same simulated cluster.
 
     python bench/bench_targets.py [--pods 10000] [--deployments 1000] [--warm 30] [--json]
 
-Measured:
+Measured (after one untimed listing, so every client meets a warmed cluster):
 - cold: the first `mirrord/listTargets` of a freshly initialized server (stdio),
   which loads the kubeconfig, lists every kind page by page and starts watches;
 - warm: repeated `mirrord/listTargets` calls (p50), answered from the watch cache;
@@ -193,10 +193,29 @@ def cluster_process(seed: dict[str, Any], workdir: Path) -> Iterator[Path]:
             proc.wait()
 
 
+def warm_up_cluster(kubeconfig: Path) -> None:
+    """One untimed full listing, so that every measured client meets the
+    simulated cluster in the same state (it keeps each object's JSON once encoded)."""
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=str(kubeconfig))
+    try:
+        for response in (
+            client.CoreV1Api(api_client).list_namespaced_pod(NAMESPACE, _preload_content=False),
+            client.AppsV1Api(api_client).list_namespaced_deployment(
+                NAMESPACE, _preload_content=False
+            ),
+        ):
+            response.read()
+    finally:
+        api_client.close()
+
+
 def run(pods: int, deployments: int, warm_runs: int, baselines: bool = True) -> dict[str, Any]:
     seed = big_namespace(pods=pods, deployments=deployments, namespace=NAMESPACE)
     with tempfile.TemporaryDirectory(prefix="bench-targets-") as tmp:
         with cluster_process(seed, Path(tmp)) as kubeconfig:
+            warm_up_cluster(kubeconfig)
             server = asyncio.run(time_server(kubeconfig, warm_runs))
             kubectl_s = time_kubectl(kubeconfig) if baselines else None
             naive_s, naive_items = time_naive(kubeconfig) if baselines else (None, None)

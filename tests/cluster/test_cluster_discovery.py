@@ -338,14 +338,16 @@ async def test_client_get_json_and_errors(cluster: SimCluster) -> None:
 
 
 async def test_pages_are_followed_and_decoded(sim_cluster_factory: Any) -> None:
+    from mirrord_ide.cluster.client import PAGE_SIZE
     from mirrord_ide.simcluster.seedgen import big_namespace
 
-    sim = sim_cluster_factory(big_namespace(pods=1203, deployments=3, namespace="big"))
+    total = 2 * PAGE_SIZE + 203  # two full pages and a partial one
+    sim = sim_cluster_factory(big_namespace(pods=total, deployments=3, namespace="big"))
     svc = ClusterService(KubeSettings(str(sim.kubeconfig_for("admin", "big"))), timeout=30)
     try:
         listing = await svc.list_targets("big")
         pods = [t for t in listing.targets if t.kind == "pod"]
-        assert len(pods) == 1203 and len({t.name for t in pods}) == 1203
+        assert len(pods) == total and len({t.name for t in pods}) == total
         assert all(t.container == "app" for t in pods)  # the istio sidecar is skipped
         assert [t.path for t in listing.targets[:3]] == [
             "deployment/svc-0000",
@@ -357,6 +359,6 @@ async def test_pages_are_followed_and_decoded(sim_cluster_factory: Any) -> None:
             for r in sim.requests.records()
             if r.path.endswith("/big/pods") and "watch" not in r.query
         ]
-        assert len(pages) == 3  # 500 + 500 + 203
+        assert len(pages) == 3
     finally:
         svc.close()

@@ -275,7 +275,29 @@ async def test_client_process_killed_stops_the_server_and_its_agents(
     EXERCISED["client gone"].append(f"client process killed (exit in {took:.1f}s)")
 
 
+def leftover_checks(cluster: SimCluster) -> int:
+    """How many times a server has looked for agents left by exited servers (each
+    server does so once, shortly after start-up)."""
+    from urllib.parse import unquote
+
+    from mirrord_ide.agent.spec import SERVER_LABEL
+
+    return sum(
+        1
+        for r in cluster.requests.records()
+        if r.method == "GET" and r.path.endswith("/jobs") and SERVER_LABEL in unquote(r.query)
+    )
+
+
+async def leftover_checks_done(cluster: SimCluster, count: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (seen := leftover_checks(cluster)) < count:
+        assert time.monotonic() < deadline, f"{seen} of {count} start-up checks seen"
+        await asyncio.sleep(0.05)
+
+
 async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimCluster) -> None:
+    already = leftover_checks(cluster)
     alive = await start_server(cluster.kubeconfig_path)
     clients = [alive]
     try:
@@ -283,6 +305,8 @@ async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimClus
         killed = await start_server(cluster.kubeconfig_path)
         clients.append(killed)
         left = job_of(await killed.request("mirrord/startSession", TARGET, timeout=30))
+        # Both have made their start-up check, so only the next start can find `left`.
+        await leftover_checks_done(cluster, already + 2)
         await killed.kill()  # SIGKILL: nothing runs on the way out
         await asyncio.sleep(0.5)
         assert {kept, left} <= jobs(cluster), "a SIGKILLed server cannot remove its agent"

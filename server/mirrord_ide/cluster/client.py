@@ -26,6 +26,7 @@ from urllib.parse import quote
 import orjson
 
 from mirrord_ide.cluster.fastlist import Page, PageDecoder
+from mirrord_ide.cluster.gcpause import collector_paused
 from mirrord_ide.cluster.kubeconfig import KubeSettings, KubeTarget, load_kube_target
 from mirrord_ide.errors import (
     ClusterUnreachable,
@@ -37,9 +38,10 @@ from mirrord_ide.errors import (
 )
 
 T = TypeVar("T")
-# Measured on 10,000 pods: small pages win, as decoding one page overlaps fetching
-# the next; a single big page leaves the decoder idle until it has all arrived.
-PAGE_SIZE = 500
+# Measured on 10,000 pods: pages of 1,000-2,000 win. Decoding one page overlaps
+# fetching the next; smaller pages pay more round trips, and a single big page
+# leaves the decoder idle until it has all arrived.
+PAGE_SIZE = 1000
 UNREACHABLE_HINT = "check that the cluster is up and KUBECONFIG/context point at it"
 UNAUTHORIZED_HINT = "credentials expired or rejected: refresh them (e.g. re-run your cloud login)"
 
@@ -419,6 +421,16 @@ class ClusterClient:
 
 
 def _decode_page(
+    body: bytes,
+    path: str,
+    transform: Callable[[dict[str, Any]], Any] | None,
+    page_decoder: PageDecoder | None,
+) -> Page:
+    with collector_paused():
+        return _decode_page_now(body, path, transform, page_decoder)
+
+
+def _decode_page_now(
     body: bytes,
     path: str,
     transform: Callable[[dict[str, Any]], Any] | None,

@@ -75,7 +75,6 @@ class _PodIP(msgspec.Struct, gc=False):
 
 class _PodStatus(msgspec.Struct, gc=False):
     phase: Any = None
-    conditions: list[_Condition] | None = None
     containerStatuses: list[_ContainerStatus] | None = None
     podIPs: list[_PodIP] | None = None
     podIP: Any = None
@@ -162,58 +161,62 @@ def _names(containers: list[_Named] | None) -> tuple[str, ...]:
     return tuple([c.name for c in containers if isinstance(c.name, str)])
 
 
-def _status(raw: _ContainerStatus) -> ContainerStatus | None:
-    if not isinstance(raw.name, str):
-        return None
-    waiting_reason = terminated_reason = None
-    state = raw.state
-    if state is not None:
-        waiting = state.waiting
-        if isinstance(waiting, dict) and waiting.get("reason"):
-            waiting_reason = str(waiting["reason"])
-        terminated = state.terminated
-        if isinstance(terminated, dict) and terminated:
-            terminated_reason = str(terminated.get("reason") or "Terminated")
-    return ContainerStatus(
-        raw.name,
-        raw.ready is True,
-        raw.containerID if isinstance(raw.containerID, str) else None,
-        waiting_reason,
-        terminated_reason,
-    )
+def _statuses(found: list[_ContainerStatus]) -> tuple[ContainerStatus, ...]:
+    out = []
+    for raw in found:
+        name = raw.name
+        if type(name) is not str:
+            if not isinstance(name, str):
+                continue
+        waiting_reason = terminated_reason = None
+        state = raw.state
+        if state is not None:
+            waiting = state.waiting
+            if waiting and type(waiting) is dict and waiting.get("reason"):
+                waiting_reason = str(waiting["reason"])
+            terminated = state.terminated
+            if terminated and type(terminated) is dict:
+                terminated_reason = str(terminated.get("reason") or "Terminated")
+        cid = raw.containerID
+        out.append(
+            ContainerStatus(
+                name,
+                raw.ready is True,
+                cid if isinstance(cid, str) else None,
+                waiting_reason,
+                terminated_reason,
+            )
+        )
+    return tuple(out)
 
 
 def _pod(raw: _Pod, owners: dict[tuple[str, str, bool], OwnerRef]) -> PodRecord | None:
-    """`owners` shares one `OwnerRef` between the many pods of a ReplicaSet."""
+    """`owners` shares one `OwnerRef` between the many pods of a ReplicaSet.
+    The hot loop of a big listing: kept flat on purpose."""
     meta = raw.metadata or _EMPTY_META
     name = meta.name
-    if not isinstance(name, str) or not name:
+    if not name or not isinstance(name, str):
         return None
-    spec = raw.spec
     status = raw.status
-    ready = False
     statuses: tuple[ContainerStatus, ...] = ()
     ips: tuple[str, ...] = ()
     phase = "Unknown"
     if status is not None:
         phase = str(status.phase or "Unknown")
-        if status.conditions:
-            for c in status.conditions:
-                if c.type == "Ready" and c.status == "True":
-                    ready = True
-                    break
         if status.containerStatuses:
-            found = [_status(s) for s in status.containerStatuses]
-            statuses = tuple([s for s in found if s is not None])
+            statuses = _statuses(status.containerStatuses)
         if status.podIPs:
             ips = tuple([str(p.ip) for p in status.podIPs if p.ip])
         if not ips and isinstance(status.podIP, str):
             ips = (status.podIP,)
     node = None
     containers: tuple[str, ...] = ()
+    spec = raw.spec
     if spec is not None:
-        node = spec.nodeName if isinstance(spec.nodeName, str) else None
-        containers = _names(spec.containers)
+        if isinstance(spec.nodeName, str):
+            node = spec.nodeName
+        if spec.containers:
+            containers = _names(spec.containers)
     refs: tuple[OwnerRef, ...] = ()
     if meta.ownerReferences:
         found_refs = []
@@ -228,20 +231,21 @@ def _pod(raw: _Pod, owners: dict[tuple[str, str, bool], OwnerRef]) -> PodRecord 
                 ref = owners[key] = OwnerRef(o.kind, o.name, controller)
             found_refs.append(ref)
         refs = tuple(found_refs)
+    namespace = meta.namespace
+    rv = meta.resourceVersion
     return PodRecord(
         name,
-        str(meta.namespace or ""),
+        namespace if type(namespace) is str else str(namespace or ""),
         meta.labels or {},
         meta.annotations or {},
         phase,
-        ready,
         bool(meta.deletionTimestamp),
         node,
         containers,
         statuses,
         refs,
         ips,
-        str(meta.resourceVersion or ""),
+        rv if type(rv) is str else str(rv or ""),
     )
 
 

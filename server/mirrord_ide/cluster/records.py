@@ -35,7 +35,6 @@ class PodRecord:
     labels: dict[str, str]
     annotations: dict[str, str]
     phase: str
-    ready: bool  # the pod's Ready condition
     deletion: bool  # deletionTimestamp is set
     node: str | None
     containers: tuple[str, ...]  # spec order
@@ -124,10 +123,6 @@ def decode_pod(raw: Any) -> PodRecord | None:
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         return None
-    ready = any(
-        isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
-        for c in _list(status.get("conditions"))
-    )
     statuses = tuple(
         s for s in (_status(x) for x in _list(status.get("containerStatuses"))) if s is not None
     )
@@ -148,7 +143,6 @@ def decode_pod(raw: Any) -> PodRecord | None:
         labels=_strmap(meta.get("labels")),
         annotations=_strmap(meta.get("annotations")),
         phase=str(status.get("phase") or "Unknown"),
-        ready=ready,
         deletion=bool(meta.get("deletionTimestamp")),
         node=node if isinstance(node, str) else None,
         containers=_names(spec.get("containers")),

@@ -19,6 +19,7 @@ import orjson
 
 from mirrord_ide.cluster.catalog import Catalog, Snapshot
 from mirrord_ide.cluster.client import ClusterClient
+from mirrord_ide.cluster.gcpause import collector_paused
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.records import decode_namespace
 from mirrord_ide.cluster.targets import Target, TargetRules, build_targets, sort_key
@@ -269,11 +270,12 @@ class ClusterService:
             return memo
         targets: list[Target] = []
         hidden: dict[str, str] = {}
-        for snap in snaps:
-            targets.extend(build_targets(snap.pods, snap.workloads, rules))
-            hidden.update(snap.hidden)
-        if len(snaps) > 1:
-            targets.sort(key=sort_key)
+        with collector_paused():  # thousands of acyclic objects: see gcpause
+            for snap in snaps:
+                targets.extend(build_targets(snap.pods, snap.workloads, rules))
+                hidden.update(snap.hidden)
+            if len(snaps) > 1:
+                targets.sort(key=sort_key)
         listing = TargetListing(namespace, targets, hidden, all_namespaces=all_namespaces)
         if len(self._memo) > 32:
             self._memo.clear()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import importlib
 import inspect
 import logging
 import signal
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 SESSIONS = "sessions"
 START_TIMEOUT_SLACK = 30.0
 THREAD_THRESHOLD_CHARS = 20_000
+# Seconds after `initialized` before leftover agents are looked for.
+REAP_DELAY = 2.0
 
 
 async def _cluster_client(ls: Any) -> Any:
@@ -334,6 +337,9 @@ async def list_sessions(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _stop_everything(ls: Any) -> None:
+    reaper = ls.services.pop("sessions_reaper", None)
+    if reaper is not None:
+        reaper.cancel()
     manager = ls.services.get(SESSIONS)
     if manager is not None:
         try:
@@ -371,6 +377,18 @@ def _chain(
     features[method] = chained
 
 
+async def _reap_later(ls: Any) -> None:
+    """Look for agents left by servers that exited, once start-up is over: the
+    first picker open or diagnostics must not share the CPU and the cluster
+    with this check, nor wait while the agent modules load."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.sleep(REAP_DELAY)
+        await asyncio.to_thread(importlib.import_module, "mirrord_ide.agent.sessions")
+        from mirrord_ide.agent.sessions import reap_quietly
+
+        await reap_quietly(session_manager(ls))
+
+
 def register(server: Any) -> None:
     server.feature("mirrord/startSession")(custom_request(start_session))
     server.feature("mirrord/stopSession")(custom_request(stop_session))
@@ -382,9 +400,7 @@ def register(server: Any) -> None:
     async def on_initialized(ls: Any, *args: Any) -> None:
         # Remove agents whose server is gone, in the background: start-up
         # must not wait on the cluster.
-        from mirrord_ide.agent.sessions import reap_quietly
-
-        ls.services["sessions_reaper"] = asyncio.ensure_future(reap_quietly(session_manager(ls)))
+        ls.services["sessions_reaper"] = asyncio.ensure_future(_reap_later(ls))
 
     # Before the cluster connection is dropped by the target requests' hook.
     _chain(server, types.SHUTDOWN, on_shutdown, first=True)

@@ -115,7 +115,7 @@ def list_objects(state: ClusterState, rp: ResourcePath, query: Query) -> tuple[O
     list_rv: int | None = None
     if query.get("continue"):
         list_rv, start_after = _decode_continue(query["continue"])
-    rv, objs = state.store.snapshot(rp.res.plural, rp.namespace, start_after)
+    rv, total, objs = state.store.page(rp.res.plural, rp.namespace, start_after)
     items: list[Obj] = []
     more_at: int | None = None
     for index, obj in enumerate(objs):
@@ -135,7 +135,7 @@ def list_objects(state: ClusterState, rp: ResourcePath, query: Query) -> tuple[O
             list_rv or rv, (last.get("namespace", ""), last["name"])
         )
         if labels is None and not fields:
-            meta_out["remainingItemCount"] = len(objs) - more_at
+            meta_out["remainingItemCount"] = total - more_at
     return meta_out, items
 
 
