@@ -1,4 +1,4 @@
-"""The diagnostics benchmark still runs end to end (a few iterations only)."""
+"""The benchmarks still run end to end (small sizes, a few iterations)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,22 @@ def test_bench_prints_the_table_and_sane_numbers() -> None:
             stats = results[size][server]
             assert 0 < stats["p50_ms"] <= stats["p95_ms"]
             assert stats["samples"] >= 1
+
+
+def test_targets_bench_runs_on_a_small_namespace() -> None:
+    bench = BENCH.parent / "bench_targets.py"
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--pods", "200", "--deployments", "20", "--warm", "3"]
+        + ["--json"],
+        capture_output=True,
+        text=True,
+        timeout=200,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert results["targets"] == 220  # one per pod (the sidecar is skipped), one per deployment
+    assert 0 < results["cold_s"] and 0 < results["first_s"]
+    assert results["naive_items"] == 220
+    assert 0 < results["warm_p50_ms"]
+    assert results["rss_mb"] > 0

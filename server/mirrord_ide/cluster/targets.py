@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from mirrord_ide.cluster.records import PodRecord, WorkloadRecord
@@ -223,6 +224,9 @@ def workload_targets(w: WorkloadRecord, rules: TargetRules) -> list[Target]:
     ]
 
 
+_BY_NAME = attrgetter("name", "namespace")
+
+
 def sort_key(target: Target) -> tuple[int, str, str]:
     return (KIND_RANK.get(target.kind, len(KIND_RANK)), target.name, target.namespace)
 
@@ -234,11 +238,15 @@ def build_targets(
 ) -> list[Target]:
     """Every target in contract order: by kind, then name (containers in spec order)."""
     rules = rules or TargetRules.none()
-    out: list[Target] = []
+    by_kind: dict[str, list[Target]] = {}
     for w in workloads:
-        out.extend(workload_targets(w, rules))
-    for p in pods:
-        out.extend(pod_targets(p, rules))
-    # Stable sort keeps each pod's or workload's containers in spec order.
-    out.sort(key=sort_key)
+        by_kind.setdefault(w.kind, []).extend(workload_targets(w, rules))
+    by_kind["pod"] = [t for p in pods for t in pod_targets(p, rules)]
+    out: list[Target] = []
+    for kind in KIND_ORDER:
+        found = by_kind.get(kind)
+        if found:
+            # Stable: each pod's or workload's containers stay in spec order.
+            found.sort(key=_BY_NAME)
+            out.extend(found)
     return out
