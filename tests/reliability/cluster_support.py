@@ -176,3 +176,24 @@ async def wait_quiet(cluster: SimCluster, quiet: float = 0.5, timeout: float = 1
 
 async def start_server(kubeconfig: Path, root: Path | None = None) -> RawClient:
     return await spawn_initialized(server_env(kubeconfig), root)
+
+
+def leftover_checks(cluster: SimCluster) -> int:
+    """How many times a server has looked for agents left by exited servers (each
+    server does so once, shortly after start-up)."""
+    from urllib.parse import unquote
+
+    from mirrord_ide.agent.spec import SERVER_LABEL
+
+    return sum(
+        1
+        for r in cluster.requests.records()
+        if r.method == "GET" and r.path.endswith("/jobs") and SERVER_LABEL in unquote(r.query)
+    )
+
+
+async def leftover_checks_done(cluster: SimCluster, count: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (seen := leftover_checks(cluster)) < count:
+        assert time.monotonic() < deadline, f"{seen} of {count} start-up checks seen"
+        await asyncio.sleep(0.05)

@@ -20,7 +20,15 @@ import pytest
 
 from mirrord_ide.simcluster.testing import SimCluster
 
-from .cluster_support import SEED, agent_objects, start_server, wait_no_agents, wait_quiet
+from .cluster_support import (
+    SEED,
+    agent_objects,
+    leftover_checks,
+    leftover_checks_done,
+    start_server,
+    wait_no_agents,
+    wait_quiet,
+)
 from .rpc import RawClient, ResponseError, server_env
 from .support import report_line
 
@@ -273,27 +281,6 @@ async def test_client_process_killed_stops_the_server_and_its_agents(
             os.kill(server_pid, signal.SIGKILL)
     assert await wait_no_agents(cluster) == [], log.read_text(errors="replace")
     EXERCISED["client gone"].append(f"client process killed (exit in {took:.1f}s)")
-
-
-def leftover_checks(cluster: SimCluster) -> int:
-    """How many times a server has looked for agents left by exited servers (each
-    server does so once, shortly after start-up)."""
-    from urllib.parse import unquote
-
-    from mirrord_ide.agent.spec import SERVER_LABEL
-
-    return sum(
-        1
-        for r in cluster.requests.records()
-        if r.method == "GET" and r.path.endswith("/jobs") and SERVER_LABEL in unquote(r.query)
-    )
-
-
-async def leftover_checks_done(cluster: SimCluster, count: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while (seen := leftover_checks(cluster)) < count:
-        assert time.monotonic() < deadline, f"{seen} of {count} start-up checks seen"
-        await asyncio.sleep(0.05)
 
 
 async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimCluster) -> None:

@@ -26,6 +26,8 @@ from .cluster_support import (
     STRIPE_VALUE,
     TARGET,
     client_key_kubeconfig,
+    leftover_checks,
+    leftover_checks_done,
     seed_with,
     start_server,
     wait_no_agents,
@@ -161,6 +163,7 @@ async def test_invalid_agent_namespace_rejected_before_any_request(cluster: SimC
 
 async def run_flow(cluster: SimCluster, user: str) -> dict[str, Any]:
     """listTargets, targetPickerItems, startSession (using the port-forward), stopSession."""
+    checks = leftover_checks(cluster)
     client = await start_server(cluster.kubeconfig_for(user, "shop"))
     out: dict[str, Any] = {"errors": {}}
     try:
@@ -185,6 +188,8 @@ async def run_flow(cluster: SimCluster, user: str) -> dict[str, Any]:
                 "mirrord/stopSession", {"sessionId": session["sessionId"]}
             )
             out["stopped"] = stopped["stopped"]
+        # The check for agents left by exited servers, a moment after start-up.
+        await leftover_checks_done(cluster, checks + 1)
         await wait_quiet(cluster, 0.4)
     finally:
         await client.close()

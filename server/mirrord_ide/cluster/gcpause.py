@@ -4,8 +4,8 @@ Decoding a page of pods allocates tens of thousands of dicts, tuples and
 records, none of them part of a cycle. With the collector on, every few
 hundred allocations start a collection that walks all young objects, and the
 older generations (the whole cache and every loaded module) get walked again
-and again as the pages pile up: on a 10,000-pod namespace that is a third of
-the decoding time. Paused per page, the collector runs about once per page
+and again as the pages pile up: on a 10,000-pod namespace that was a quarter
+to a third of the listing time. Paused per page, the collector runs about once per page
 instead. Pauses nest and may overlap across threads; the collector is
 switched back on when the last one ends, and only if it was on before.
 """
