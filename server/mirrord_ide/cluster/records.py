@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)  # read-only by convention, like Target (cheaper to construct)
 class ContainerStatus:
     name: str
     ready: bool
