@@ -362,3 +362,14 @@ async def test_unreadable_env_sources_warn_forbidden(cluster: SimCluster) -> Non
         kube.close()
         kube.cluster.close()
     assert await wait_no_agents(cluster) == []
+
+
+async def test_stop_retries_a_delete_the_cluster_fails(
+    cluster: SimCluster, manager: SessionManager
+) -> None:
+    result = await manager.start(StartRequest(target=None, namespace="shop"))
+    cluster.faults.add(resource="jobs", verb="delete", error_rate=1.0, times=2)
+    assert await manager.stop(result["sessionId"]) is True
+    deletes = [r for r in cluster.requests.records() if r.method == "DELETE"]
+    assert [r.status for r in deletes] == [500, 500, 200]
+    assert await wait_no_agents(cluster) == []

@@ -56,6 +56,8 @@ STEP_RESOLVE = "Resolving target"
 STEP_CREATE = "Creating agent"
 STEP_WAIT = "Waiting for agent"
 STEP_CONNECT = "Connecting"
+# Seconds between attempts to delete an agent when the cluster fails transiently.
+DELETE_RETRY_PAUSES = (0.2, 0.5, 1.0)
 
 
 def _checkpoint() -> None:
@@ -353,16 +355,27 @@ class Launcher:
     async def delete_job(
         self, namespace: str, name: str, *, forget_if_missing: bool = True
     ) -> bool:
-        """Delete an agent Job and (by propagation) its pod; False if it was gone."""
-        try:
-            existed = await self.kube.delete(
-                namespaced(namespace, "jobs", name, group="batch/v1"),
-                f"deleting agent Job `{name}`",
-                propagation="Background",
-            )
-        except MirrordError as error:
-            log.warning("could not delete agent Job %s/%s: %s", namespace, name, error)
-            return False
+        """Delete an agent Job and (by propagation) its pod; False if it was gone.
+        A failure the cluster may get over (5xx, a cut connection, a timeout) is
+        retried briefly: an agent left running costs the user a pod."""
+        path = namespaced(namespace, "jobs", name, group="batch/v1")
+        for attempt, pause in enumerate((*DELETE_RETRY_PAUSES, None)):
+            try:
+                existed = await self.kube.delete(
+                    path, f"deleting agent Job `{name}`", propagation="Background"
+                )
+                break
+            except (ClusterUnreachable, Timeout) as error:
+                if pause is None:
+                    log.warning("could not delete agent Job %s/%s: %s", namespace, name, error)
+                    return False
+                log.info(
+                    "deleting agent Job %s/%s (attempt %d): %s", namespace, name, attempt + 1, error
+                )
+                await asyncio.sleep(pause)
+            except MirrordError as error:
+                log.warning("could not delete agent Job %s/%s: %s", namespace, name, error)
+                return False
         if existed or forget_if_missing:
             self.live.discard(namespace, name)
         return existed
