@@ -161,7 +161,7 @@ class KindCache:
 
     def _replace(self, records: list[Any], resource_version: str) -> None:
         with self._lock:
-            self._items = {(r.namespace, r.name): r for r in records}  # as `_key`
+            self._items = {_key(r): r for r in records}
             self._values = None
             self.generation += 1
             self.resource_version = resource_version

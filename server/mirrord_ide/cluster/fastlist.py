@@ -165,9 +165,8 @@ def _statuses(found: list[_ContainerStatus]) -> tuple[ContainerStatus, ...]:
     out = []
     for raw in found:
         name = raw.name
-        if type(name) is not str:
-            if not isinstance(name, str):
-                continue
+        if not isinstance(name, str):
+            continue
         waiting_reason = terminated_reason = None
         state = raw.state
         if state is not None:

@@ -165,13 +165,11 @@ def _workload_unavailable_reason(w: WorkloadRecord) -> str | None:
 
 
 def pod_targets(pod: PodRecord, rules: TargetRules) -> list[Target]:
-    # Runs once per pod of a big namespace: positional arguments, no helpers per container.
     if is_own_agent(pod.labels):
         return []
-    containers = [c for c in pod.containers if c not in SIDECARS]
+    containers = targetable_containers(pod.containers)
     several = len(containers) > 1
     excluded = rules.excluded.get("pod")
-    name, namespace = pod.name, pod.namespace
     out = []
     for container in containers:
         if excluded:
@@ -181,8 +179,8 @@ def pod_targets(pod: PodRecord, rules: TargetRules) -> list[Target]:
             reason = "terminating" if pod.deletion else None
         else:
             reason = pod_unavailable_reason(pod, container)
-        path = f"pod/{name}/container/{container}" if several else f"pod/{name}"
-        out.append(Target(path, "pod", name, namespace, container, reason is None, reason))
+        path = make_path("pod", pod.name, container if several else None)
+        out.append(Target(path, "pod", pod.name, pod.namespace, container, reason is None, reason))
     return out
 
 

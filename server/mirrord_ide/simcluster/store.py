@@ -94,14 +94,7 @@ class Store:
         """
         with self._lock:
             table = self._table(resource)
-            keys = self._sorted_keys(resource)
-            lo, hi = 0, len(keys)
-            if ns is not None:
-                lo = bisect.bisect_left(keys, (ns, ""))
-                hi = bisect.bisect_left(keys, (ns + "\x00", ""))
-            if start_after is not None:
-                lo = max(lo, bisect.bisect_right(keys, start_after))
-            return self._rv, [table[k] for k in keys[lo:hi]]
+            return self._rv, [table[k] for k in self._span(resource, ns, start_after)]
 
     def page(
         self, resource: str, ns: str | None, start_after: Key | None
@@ -112,16 +105,21 @@ class Store:
         the iterator is read are skipped."""
         with self._lock:
             table = self._table(resource)
-            keys = self._sorted_keys(resource)
-            lo, hi = 0, len(keys)
-            if ns is not None:
-                lo = bisect.bisect_left(keys, (ns, ""))
-                hi = bisect.bisect_left(keys, (ns + "\x00", ""))
-            if start_after is not None:
-                lo = max(lo, bisect.bisect_right(keys, start_after))
-            chosen = keys[lo:hi]
+            chosen = self._span(resource, ns, start_after)
             rv = self._rv
         return rv, len(chosen), (obj for k in chosen if (obj := table.get(k)) is not None)
+
+    def _span(self, resource: str, ns: str | None, start_after: Key | None) -> builtins.list[Key]:
+        """The sorted keys of one kind, optionally in one namespace, after `start_after`.
+        Call with the lock held."""
+        keys = self._sorted_keys(resource)
+        lo, hi = 0, len(keys)
+        if ns is not None:
+            lo = bisect.bisect_left(keys, (ns, ""))
+            hi = bisect.bisect_left(keys, (ns + "\x00", ""))
+        if start_after is not None:
+            lo = max(lo, bisect.bisect_right(keys, start_after))
+        return keys[lo:hi]
 
     def namespace_exists(self, name: str) -> bool:
         with self._lock:
