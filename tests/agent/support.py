@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,8 @@ from mirrord_ide.agent.sessions import SessionManager
 from mirrord_ide.cluster.client import ClusterClient
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_ide.simcluster.testing import agent_objects as agent_objects
+from mirrord_ide.simcluster.testing import wait_no_agents as wait_no_agents
 
 SCHEDULE_DELAY = 0.05
 
@@ -133,25 +133,6 @@ SEED: dict[str, Any] = {
         },
     ],
 }
-
-
-def agent_objects(cluster: SimCluster) -> list[str]:
-    """Every Job and pod labelled app=mirrord, as `kind/namespace/name`."""
-    found = []
-    for kind in ("jobs", "pods"):
-        for obj in cluster.store.list(kind):
-            meta = obj["metadata"]
-            if (meta.get("labels") or {}).get("app") == "mirrord":
-                found.append(f"{kind}/{meta['namespace']}/{meta['name']}")
-    return found
-
-
-async def wait_no_agents(cluster: SimCluster, timeout: float = 3.0) -> list[str]:
-    """Agents still present after `timeout` (pods go by garbage collection)."""
-    deadline = time.monotonic() + timeout
-    while (left := agent_objects(cluster)) and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    return left
 
 
 def make_kube(cluster: SimCluster, user: str | None = None) -> AgentKube:

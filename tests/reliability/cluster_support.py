@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
+from mirrord_ide.simcluster import testing
 from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_ide.simcluster.testing import agent_objects as agent_objects
 from mirrord_ide.simcluster.tls import make_server_cert
 
 from .rpc import RawClient, server_env, spawn_initialized
@@ -142,22 +144,8 @@ def client_key_kubeconfig(cluster: SimCluster, path: Path) -> tuple[Path, bytes]
     return path, pair.key_pem
 
 
-def agent_objects(cluster: SimCluster) -> list[str]:
-    """Every agent Job and pod (label app=mirrord), as `kind/namespace/name`."""
-    found = []
-    for kind in ("jobs", "pods"):
-        for obj in cluster.store.list(kind):
-            meta = obj["metadata"]
-            if (meta.get("labels") or {}).get("app") == "mirrord":
-                found.append(f"{kind}/{meta['namespace']}/{meta['name']}")
-    return found
-
-
 async def wait_no_agents(cluster: SimCluster, timeout: float = 5.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while (left := agent_objects(cluster)) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return left
+    return await testing.wait_no_agents(cluster, timeout)
 
 
 async def wait_quiet(cluster: SimCluster, quiet: float = 0.5, timeout: float = 10.0) -> None:

@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -180,3 +181,22 @@ def running_cluster(
         yield cluster
     finally:
         cluster.stop()
+
+
+def agent_objects(cluster: SimCluster) -> list[str]:
+    """Every agent Job and pod (label app=mirrord), as `kind/namespace/name`."""
+    found = []
+    for kind in ("jobs", "pods"):
+        for obj in cluster.store.list(kind):
+            meta = obj["metadata"]
+            if (meta.get("labels") or {}).get("app") == "mirrord":
+                found.append(f"{kind}/{meta['namespace']}/{meta['name']}")
+    return found
+
+
+async def wait_no_agents(cluster: SimCluster, timeout: float = 3.0) -> list[str]:
+    """Agents still present after `timeout` (pods go by garbage collection)."""
+    deadline = time.monotonic() + timeout
+    while (left := agent_objects(cluster)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return left
