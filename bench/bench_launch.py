@@ -5,9 +5,15 @@ Drives the real server over stdio against the simulated cluster (targeted on a
 deployment, and targetless), stopping each session before the next launch.
 Also measures the same launch in-process (no LSP hop) for comparison.
 
-    python bench/bench_launch.py [--launches N] [--delay SECONDS]
+The mirrord-cli engine is measured the same way against the fake mirrord CLI
+(tests/fakes/mirrord, which follows the real CLI's `ext` protocol): the time the CLI
+itself takes from start to its handover, run directly, next to `startSession`
+through the server with that CLI; the difference is the engine's overhead.
 
-Target: overhead <= 150 ms beyond the scheduling delay.
+    python bench/bench_launch.py [--launches N] [--delay SECONDS] [--engine all|builtin|cli]
+
+Targets: builtin overhead <= 150 ms beyond the scheduling delay; CLI engine overhead
+<= 50 ms beyond the CLI's own run (p50).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -28,6 +35,10 @@ from mirrord_ide.simcluster.reqlog import RequestRecord
 from mirrord_ide.simcluster.testing import SimCluster, running_cluster
 
 TARGET_MS = 150.0
+CLI_TARGET_MS = 50.0
+FAKE_MIRRORD = Path(__file__).resolve().parents[1] / "tests" / "fakes" / "mirrord"
+# How long the fake CLI takes between its progress steps (its own "work").
+CLI_STEP_DELAY = 0.05
 SEED: dict[str, Any] = {
     "nodes": [
         {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
@@ -155,11 +166,114 @@ def report(name: str, times: list[float], delay: float) -> float:
     return p50
 
 
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MIRRORD_", "FAKE_"))}
+    env.pop("PYTHONPATH", None)
+    env["FAKE_MIRRORD_DELAY"] = str(CLI_STEP_DELAY)
+    return env
+
+
+async def cli_own_run(env: dict[str, str]) -> float:
+    """`mirrord ext` run directly, as the server runs it: start to handover."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        str(FAKE_MIRRORD),
+        "ext",
+        "-t",
+        "deployment/api",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    async for line in process.stdout:
+        if b'"mirrord preparing to launch"' in line and b'"FinishedTask"' in line:
+            break
+    elapsed = time.perf_counter() - started
+    await process.wait()
+    return elapsed
+
+
+async def cli_launches(launches: int) -> tuple[list[float], list[float]]:
+    """Pairs of (the CLI run directly, `startSession` through the server with the CLI
+    engine), taken one after the other so both see the same machine load."""
+    env = cli_env()
+    env["FAKE_MIRRORD_PROXY_SECONDS"] = "-1"  # stopped with the session
+    direct_env = dict(env)
+    direct_env.update(
+        MIRRORD_PROGRESS_MODE="json",
+        MIRRORD_PROGRESS_SUPPORT_IDE="true",
+        MIRRORD_IDE_NAME="vscode",
+        MIRRORD_TARGET_NAMESPACE="shop",
+        FAKE_MIRRORD_PROXY_SECONDS="0",
+    )
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
+    )
+    client = await config.start()
+
+    @client.feature("mirrord/sessionEnded")
+    def ended(params: Any) -> None:
+        pass
+
+    params = {"target": "deployment/api", "namespace": "shop"}
+    own: list[float] = []
+    through: list[float] = []
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                initialization_options={
+                    "mirrord": {"engine": "mirrord-cli", "cliPath": str(FAKE_MIRRORD)}
+                },
+            )
+        )
+        for i in range(launches + 1):
+            direct = await cli_own_run(direct_env)
+            started = time.perf_counter()
+            result = await client.protocol.send_request_async("mirrord/startSession", params)
+            elapsed = time.perf_counter() - started
+            await client.protocol.send_request_async(
+                "mirrord/stopSession", {"sessionId": result.sessionId}
+            )
+            if i:  # the first pair (imports, `--version`) is the warm-up
+                own.append(direct)
+                through.append(elapsed)
+        return own, through
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+def cli_report(launches: int) -> float:
+    own, through = asyncio.run(cli_launches(launches))
+    own_p50 = statistics.median(own) * 1000
+    lsp_p50 = statistics.median(through) * 1000
+    overhead = statistics.median([(t - o) * 1000 for o, t in zip(own, through, strict=True)])
+    print(
+        f"{'CLI engine startSession':<34} total p50 {lsp_p50:7.1f} ms   "
+        f"the CLI's own run p50 {own_p50:7.1f} ms"
+    )
+    verdict = "OK" if overhead <= CLI_TARGET_MS else "OVER"
+    print(
+        f"CLI engine overhead p50 {overhead:.1f} ms beyond the CLI's own run "
+        f"(target <= {CLI_TARGET_MS:.0f} ms): {verdict}"
+    )
+    return overhead
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=15)
     parser.add_argument("--delay", type=float, default=0.3, help="simulated scheduling delay")
+    parser.add_argument("--engine", choices=("all", "builtin", "cli"), default="all")
     args = parser.parse_args(argv)
+    if args.engine in ("all", "cli"):
+        print(f"mirrord-cli engine, fake CLI, {args.launches} launches")
+        cli_report(args.launches)
+    if args.engine == "cli":
+        return 0
 
     with running_cluster(SEED, schedule_delay=args.delay) as cluster:
         print(f"simulated scheduling delay: {args.delay * 1000:.0f} ms, {args.launches} launches")

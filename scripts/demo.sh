@@ -56,7 +56,7 @@ fi
 
 if [ "$HEADLESS" = 1 ]; then
   wb_log "step 3/4: target picker items (mirrord-ide ls --all-namespaces)"
-  if ! "$WB_PYTHON" -m mirrord_ide ls --all-namespaces >"$RUN/ls.json" 2>"$RUN/ls.err"; then
+  if ! "$WB_PYTHON" -m mirrord_ide ls --all-namespaces -o json >"$RUN/ls.json" 2>"$RUN/ls.err"; then
     cat "$RUN/ls.json" "$RUN/ls.err" >&2
     die "listing targets failed"
   fi
@@ -80,7 +80,7 @@ print("  ── Other")
 print('     No Target ("targetless")')
 PY
   wb_log "step 4/4: verify-config --cluster $CONFIG"
-  "$WB_PYTHON" -m mirrord_ide verify-config --cluster "$CONFIG" >"$RUN/verify.json" 2>"$RUN/verify.err"
+  "$WB_PYTHON" -m mirrord_ide verify-config --cluster --json "$CONFIG" >"$RUN/verify.json" 2>"$RUN/verify.err"
   rc=$?
   "$WB_PYTHON" - "$RUN/verify.json" <<'PY' || { cat "$RUN/verify.json" "$RUN/verify.err" >&2; die "verify-config gave no result"; }
 import json, sys
@@ -105,7 +105,11 @@ wb_start_code_server "$RUN" "$WS" "$RUN/mirrord-ide.vsix" || die "code-server di
 echo
 echo "  Open $WB_URL"
 echo
-echo "  Then: F5 (\"Run app\") → pick a greeter pod → the Debug Console shows the pod's GREETING."
+echo "  Then: F5 (\"Run app\") → pick a greeter pod → the Debug Console shows the pod's GREETING,"
+echo "  the variables only its container image sets, and a line per request mirrored from the"
+echo "  cluster (the simulated cluster sends the greeter pods a request every few seconds)."
+echo "  The status bar names the target and the engine (mirrord.engine: auto uses a mirrord CLI"
+echo "  when one is found, else the built-in engine)."
 echo "  Command palette: \"mirrord: Select Target\", \"mirrord: Change Namespace\", \"mirrord: Show Server Log\"."
 echo "  Ctrl+C stops the workbench and the cluster."
 while kill -0 "${WB_PIDS[-1]}" 2>/dev/null; do sleep 1; done

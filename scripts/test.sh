@@ -23,6 +23,8 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 step "system packages"
 missing=()
 command -v nvim >/dev/null || missing+=(neovim)
+command -v emacs >/dev/null || missing+=(emacs-nox)
+dpkg -s elpa-eglot >/dev/null 2>&1 || missing+=(elpa-eglot)
 command -v kubectl >/dev/null || missing+=(kubectl)
 command -v mvn >/dev/null || missing+=(maven)
 if [ "$RUN_E2E" = 1 ]; then
@@ -64,8 +66,12 @@ mkdir -p artifacts
 record "pytest" $?
 
 if [ -f vscode-extension/package.json ]; then
-  step "vscode extension: build and unit tests"
-  (cd vscode-extension && npm ci --no-audit --no-fund --loglevel=error && npm run -s build && npm test)
+  step "vscode extension: build, eslint and unit tests"
+  (cd vscode-extension && npm ci --no-audit --no-fund --loglevel=error && npm run -s build)
+  record "vscode build" $?
+  (cd vscode-extension && npm run -s lint:setup && npm run -s lint)
+  record "vscode eslint" $?
+  (cd vscode-extension && npm test)
   record "vscode unit tests" $?
   if [ "$RUN_E2E" = 1 ]; then
     step "vscode workbench end-to-end"

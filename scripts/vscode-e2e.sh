@@ -29,11 +29,21 @@ wb_start_cluster "$RUN" || fail "the simulated cluster did not start"
 wb_log "simulated cluster at $WB_CLUSTER_URL"
 cp -r "$ROOT/examples/demo-workspace" "$RUN/ws"
 rm -rf "$RUN/ws/out"
+# Sessions start with the built-in engine; the CLI-engine step switches to the fake CLI.
+cat >"$RUN/ws/.vscode/settings.json" <<JSON
+{
+  "mirrord.enabled": true,
+  "mirrord.engine": "builtin"
+}
+JSON
+# A variable the workbench (and so every debuggee) inherits: the CLI step's env_to_unset removes it.
+export E2E_INHERITED=from-the-workbench
 wb_start_code_server "$RUN" "$RUN/ws" "$RUN/mirrord-ide.vsix" || fail "code-server did not start"
 wb_log "workbench at $WB_URL"
 
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR/node_modules CS_URL=$WB_URL SHOTS=$SHOTS WORKSPACE=$RUN/ws LOGS=$RUN/data/logs \
+  FAKE_MIRRORD=$ROOT/tests/fakes/mirrord IMAGE_ENV="$(wb_image_env greeter)" INHERITED_ENV="E2E_INHERITED=$E2E_INHERITED" \
   timeout 600 node "$ROOT/vscode-extension/test/e2e/run.js"
 rc=$?
 if [ $rc -ne 0 ]; then

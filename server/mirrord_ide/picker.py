@@ -4,7 +4,9 @@ One list a client can show as is: messages first (why something is missing),
 the `No Target ("targetless")` choice, then the targets grouped by kind under
 separators, then the namespaces a user can switch to. When a target (or
 targetless) is already chosen, by the request, the environment or the config
-(in that order), the client may skip the dialog and use `preselected`.
+(in that order), the client may skip the dialog and use `preselected`. That
+choice is made by `config.precedence.resolve_selection`, the resolution
+`startSession` applies, so the picker never promises what a launch would not do.
 """
 
 from __future__ import annotations
@@ -13,20 +15,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mirrord_ide.cluster.kinds import TARGET_KINDS
 from mirrord_ide.cluster.targets import KIND_ORDER, Target
+from mirrord_ide.config.precedence import (
+    ENV_TARGET_NAMESPACE,
+    UNSET,
+    Selection,
+    resolve_selection,
+)
 
+ENV_NAMESPACE = ENV_TARGET_NAMESPACE
 TARGETLESS_LABEL = 'No Target ("targetless")'
 ALL_NAMESPACES_LABEL = "All namespaces"
-ENV_TARGET = "MIRRORD_IMPERSONATED_TARGET"
-ENV_NAMESPACE = "MIRRORD_TARGET_NAMESPACE"
-SECTION_TITLES = {
-    "deployment": "Deployments",
-    "rollout": "Rollouts",
-    "statefulset": "StatefulSets",
-    "cronjob": "CronJobs",
-    "job": "Jobs",
-    "pod": "Pods",
-}
+SECTION_TITLES = {kind.name: kind.title for kind in TARGET_KINDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,20 @@ class Preselection:
 
     choice: str | None
     source: str | None  # "request" | "env" | "config" | None
+    problems: tuple[str, ...] = ()  # inputs skipped as malformed (shown as messages)
+
+
+def preselection_of(selection: Selection) -> Preselection:
+    """The picker's view of a resolved selection."""
+    if selection.target is None:
+        return Preselection(None, None, selection.problems)
+    return Preselection(selection.target.canonical, selection.source, selection.problems)
+
+
+def _config(target: str | None, namespace: str | None) -> dict[str, Any] | None:
+    if target is None and namespace is None:
+        return None
+    return {"target": {"path": target, "namespace": namespace}}
 
 
 def choose_preselection(
@@ -42,14 +57,15 @@ def choose_preselection(
     env: Mapping[str, str],
     config_target: str | None,
 ) -> Preselection:
-    """request > env (`MIRRORD_IMPERSONATED_TARGET`) > config."""
-    if request_target:
-        return Preselection(request_target, "request")
-    if env.get(ENV_TARGET):
-        return Preselection(env[ENV_TARGET], "env")
-    if config_target:
-        return Preselection(config_target, "config")
-    return Preselection(None, None)
+    """request > env (`MIRRORD_IMPERSONATED_TARGET`: the request's, then the server's)
+    > config, as `resolve_selection` decides; a malformed value is skipped and reported."""
+    selection = resolve_selection(
+        request_target=request_target if request_target else UNSET,
+        env=env,
+        config=_config(config_target, None),
+        lenient=True,
+    )
+    return preselection_of(selection)
 
 
 def choose_namespace(
@@ -58,8 +74,16 @@ def choose_namespace(
     config_namespace: str | None,
     default: str,
 ) -> str:
-    """request > env (`MIRRORD_TARGET_NAMESPACE`) > config > the kube context's namespace."""
-    return request_namespace or env.get(ENV_NAMESPACE) or config_namespace or default
+    """request > env (`MIRRORD_TARGET_NAMESPACE`: the request's, then the server's) >
+    config > the kube context's namespace, as `resolve_selection` decides."""
+    selection = resolve_selection(
+        request_namespace=request_namespace,
+        env=env,
+        config=_config(None, config_namespace),
+        kube_namespace=default,
+        lenient=True,
+    )
+    return selection.namespace
 
 
 @dataclass(slots=True)
@@ -118,7 +142,7 @@ def picker_items(data: PickerInput) -> dict[str, Any]:
     needle = (data.filter or "").strip().lower()
     items: list[dict[str, Any]] = []
 
-    for text in data.messages:
+    for text in [*data.messages, *data.preselection.problems]:
         items.append(_message(text))
     for kind, why in data.hidden.items():
         title = SECTION_TITLES.get(kind, kind).lower()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mirrord_ide.agent.client import connect_agent
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.config.validate import validate_config
 from mirrord_ide.errors import Conflict, Forbidden, InvalidConfig, NotFound, Timeout
@@ -33,17 +34,18 @@ def the_job(cluster: SimCluster, namespace: str = "shop") -> dict[str, Any]:
     return jobs[0]
 
 
-async def exchange(address: str, payload: bytes) -> tuple[bytes, bytes]:
+async def exchange(address: str) -> tuple[str, dict[str, str]]:
+    """Speak the agent protocol through the session's listener: the agent's
+    version and its process env."""
     host, port = address.rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
+    connection = await connect_agent(host, int(port), 5)
     try:
-        hello = await asyncio.wait_for(reader.readline(), 5)
-        writer.write(payload)
-        await writer.drain()
-        echoed = await asyncio.wait_for(reader.readexactly(len(payload)), 5)
-        return hello, echoed
+        version = await connection.handshake(5)
+        answer = await connection.get_env(frozenset(), frozenset({"*"}), 5)
+        assert answer.env is not None, answer.error
+        return version, answer.env
     finally:
-        writer.close()
+        await connection.close()
 
 
 async def test_pod_target_with_default_container(
@@ -107,13 +109,9 @@ async def test_deployment_target_env_and_bytes(
     assert "MIRRORD_DETECT_DEBUGGER_PORT" not in env
     args = the_job(cluster)["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "targeted" in args
-    hello, echoed = await exchange(result["agent"]["localAddress"], b"x" * 100_000)
-    assert hello.startswith(b"HELLO mirrord-agent")
-    assert result["agent"]["pod"].encode() in hello
-    assert echoed == b"x" * 100_000
-    # A second connection through the same listener.
-    _, again = await exchange(result["agent"]["localAddress"], b"ping")
-    assert again == b"ping"
+    # The listener still reaches the agent, for a second client besides the server.
+    version, process_env = await exchange(result["agent"]["localAddress"])
+    assert version and process_env["DB_HOST"] == "postgres"
     await manager.stop(result["sessionId"])
     assert await wait_no_agents(cluster) == []
 
@@ -205,7 +203,11 @@ async def test_env_target_and_namespace(cluster: SimCluster, manager: SessionMan
         ({"target": "deployment/empty", "namespace": "shop"}, NotFound, ["no pods matching"]),
         ({"target": "pod/waiting", "namespace": "shop"}, Conflict, ["not in 'Running' phase"]),
         ({"target": "job/x", "namespace": "shop"}, Conflict, ["requires the mirrord operator"]),
-        ({"target": "pod/Bad_Name", "namespace": "shop"}, NotFound, ["Bad_Name"]),
+        (
+            {"target": "pod/Bad_Name", "namespace": "shop"},
+            InvalidConfig,
+            ["`Bad_Name` is not a valid pod name: it contains '_'"],
+        ),
         ({"target": "nonsense", "namespace": "shop"}, InvalidConfig, ["invalid target"]),
         ({"target": None, "namespace": "Not_Valid"}, InvalidConfig, ["not a valid name"]),
         (
@@ -339,24 +341,24 @@ async def test_fifty_start_stop_cycles_leave_nothing(
         target = "deployment/api" if i % 2 else None
         result = await manager.start(StartRequest(target=target, namespace="shop"))
         if i % 10 == 0:
-            _, echoed = await exchange(result["agent"]["localAddress"], b"cycle")
-            assert echoed == b"cycle"
+            version, _ = await exchange(result["agent"]["localAddress"])
+            assert version
         assert await manager.stop(result["sessionId"]) is True
     assert manager.describe_all() == []
     assert await wait_no_agents(cluster) == []
 
 
-async def test_unreadable_env_sources_warn_forbidden(cluster: SimCluster) -> None:
+async def test_process_env_needs_no_secret_access(cluster: SimCluster) -> None:
+    # The agent reads the running process's env: the user's RBAC on secrets
+    # does not matter (the spec fallback's warnings: test_builtin_sessions).
     kube = make_kube(cluster, "nosecrets")
     manager = manager_for(kube)
     try:
         result = await manager.start(StartRequest(target="deployment/api", namespace="shop"))
+        assert result["capabilities"]["env"] == "process"
         assert result["env"]["DB_HOST"] == "postgres"
-        assert "DB_PASSWORD" not in result["env"] and "STRIPE_KEY" not in result["env"]
-        warnings = "\n".join(result["warnings"])
-        assert "`DB_PASSWORD`: secret `shop-db` could not be read: forbidden" in warnings
-        assert "secret `stripe` (envFrom) could not be read: forbidden" in warnings
-        assert "not found" not in warnings
+        assert result["env"]["DB_PASSWORD"] == "s3cr3t"
+        assert not any("forbidden" in w for w in result["warnings"])
     finally:
         await manager.stop_all()
         kube.close()

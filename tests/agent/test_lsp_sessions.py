@@ -19,9 +19,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from mirrord_ide.agent.client import connect_agent
+from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.simcluster.testing import SimCluster, running_cluster
 
-from .support import SEED, agent_objects, spawn_holder, wait_no_agents
+from .support import SEED, agent_objects, make_kube, spawn_holder, wait_no_agents
 
 pytestmark = pytest.mark.timeout(90)
 STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"]
@@ -112,12 +114,11 @@ async def test_start_list_stop_with_client_token(
     titles = progress_titles(reports[:-1])
     assert [t for i, t in enumerate(titles) if t not in titles[:i]] == STEPS
 
+    assert result["engine"] == "builtin" and result["capabilities"]["env"] == "process"
     host, port = result["agent"]["localAddress"].rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
-    assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HELLO")
-    writer.write(b"over lsp")
-    assert await asyncio.wait_for(reader.readexactly(8), 5) == b"over lsp"
-    writer.close()
+    agent = await connect_agent(host, int(port), 5)
+    assert await agent.handshake(5)
+    await agent.close()
 
     listed = await call(client, "mirrord/listSessions", {})
     assert [s["sessionId"] for s in listed["sessions"]] == [result["sessionId"]]
@@ -148,6 +149,25 @@ async def test_server_created_progress_and_targetless(
         assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     else:
         assert created == set()
+
+
+async def test_deleting_the_agent_pod_sends_session_ended(
+    client: LanguageClient, cluster: SimCluster
+) -> None:
+    result = await call(client, "mirrord/startSession", {"target": "pod/solo", "namespace": "shop"})
+    ended = asyncio.ensure_future(client.wait_for_notification("mirrord/sessionEnded"))
+    kube = make_kube(cluster)
+    try:
+        agent = result["agent"]
+        await kube.delete(api_url("pod", agent["namespace"], agent["pod"]), "deleting the agent")
+        params = plain(await asyncio.wait_for(ended, 5))
+    finally:
+        kube.close()
+        kube.cluster.close()
+    assert params["sessionId"] == result["sessionId"]
+    assert params["reason"] == "agent-exited" and agent["pod"] in params["message"]
+    assert (await call(client, "mirrord/listSessions", {}))["sessions"] == []
+    assert await wait_no_agents(cluster) == []
 
 
 async def test_errors_carry_kind(client: LanguageClient) -> None:

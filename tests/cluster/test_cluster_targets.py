@@ -213,7 +213,7 @@ def test_completed_job_is_unavailable() -> None:
         },
     )
     assert job is not None
-    [target] = build_targets([], [job])
+    [target] = build_targets([], [job], TargetRules.from_config({"operator": True}))
     assert (target.available, target.reason) == (False, "Completed")
 
 
@@ -256,5 +256,26 @@ def test_operator_false_marks_operator_only_kinds() -> None:
     targets = {t.kind: t for t in build_targets([], [w for w in (job, dep) if w], rules)}
     assert not targets["job"].available and "operator" in (targets["job"].reason or "")
     assert targets["deployment"].available
-    assert TargetRules.from_config({}).excluded == {}
-    assert TargetRules.from_config(None).excluded == {}
+    assert TargetRules.from_config({"operator": True}).excluded == {}
+
+
+@pytest.mark.parametrize("config", [None, {}, {"operator": None}, {"operator": False}])
+def test_operator_kinds_need_the_operator_turned_on(config: Any) -> None:
+    """mirrord's `requires_operator` kinds are unavailable, with the reason, unless
+    the config says `operator: true`; the open-source kinds stay available."""
+    workloads = [
+        decode_workload(kind, deploy_json(f"w-{kind}", ["app"], 1))
+        for kind in ("deployment", "rollout", "statefulset", "job", "cronjob")
+    ]
+    pods = [decode_pod(pod_json("apod", ["app"]))]
+    live = [w for w in workloads if w]
+    rules = TargetRules.from_config(config)
+    by_kind = {t.kind: t for t in build_targets([p for p in pods if p], live, rules)}
+    for kind in ("statefulset", "job", "cronjob"):
+        assert not by_kind[kind].available
+        assert (by_kind[kind].reason or "").startswith("needs the mirrord operator")
+    for kind in ("deployment", "rollout", "pod"):
+        assert by_kind[kind].available, by_kind[kind]
+    on = {t.kind: t for t in build_targets([], live, TargetRules.from_config({"operator": True}))}
+    assert on["job"].available and on["statefulset"].available
+    assert TargetRules.none().excluded == TargetRules.from_config(None).excluded

@@ -34,7 +34,7 @@ def run_ls(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
     for key in ("MIRRORD_TARGET_NAMESPACE", "MIRRORD_IMPERSONATED_TARGET", "MIRRORD_KUBECONFIG"):
         env.pop(key, None)
     return subprocess.run(
-        [sys.executable, "-m", "mirrord_ide", "ls", *args],
+        [sys.executable, "-m", "mirrord_ide", "ls", "-o", "json", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -156,3 +156,28 @@ def test_namespace_precedence() -> None:
     assert choose_namespace(None, env, "cfg", "ctx") == "from-env"
     assert choose_namespace(None, {}, "cfg", "ctx") == "cfg"
     assert choose_namespace(None, {}, None, "ctx") == "ctx"
+
+
+@pytest.mark.parametrize(
+    ("config", "available"),
+    [(None, False), ({}, False), ({"operator": False}, False), ({"operator": True}, True)],
+)
+def test_operator_kinds_are_offered_only_with_the_operator(config: object, available: bool) -> None:
+    from mirrord_ide.cluster.records import decode_workload
+    from mirrord_ide.cluster.targets import TargetRules, build_targets
+
+    raw = {
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{"name": "pg"}]}}},
+        "status": {"readyReplicas": 1, "availableReplicas": 1},
+    }
+    workloads = [w for w in (decode_workload(k, raw) for k in ("statefulset", "job")) if w]
+    targets = build_targets([], workloads, TargetRules.from_config(config))
+    items = picker_items(PickerInput(namespace="shop", targets=targets))["items"]
+    offered = [i for i in items if i["kind"] == "target"]
+    assert [i["path"] for i in offered] == ["statefulset/db", "job/db"]
+    for item in offered:
+        assert item["available"] is available
+        if not available:
+            assert item["detail"].startswith("needs the mirrord operator")
+            assert "unavailable: needs the mirrord operator" in item["description"]

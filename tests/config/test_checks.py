@@ -59,9 +59,15 @@ def test_targetless_ephemeral() -> None:
 
 def test_env_include_exclude() -> None:
     value = {"feature": {"env": {"include": "A", "exclude": "B"}}}
+    # An error in mirrord (`LayerConfig::verify`, `fetch_env_vars`), so one here.
     assert run(checks.check_env_include_exclude, value) == [
-        ("env-include-exclude", "warning", ("feature", "env", "exclude"))
+        ("env-include-exclude", "error", ("feature", "env", "exclude"))
     ]
+    as_lists = {"feature": {"env": {"include": ["A"], "exclude": ["B", "C"]}}}
+    assert run(checks.check_env_include_exclude, as_lists)[0][:2] == (
+        "env-include-exclude",
+        "error",
+    )
     assert run(checks.check_env_include_exclude, {"feature": {"env": {"include": "A"}}}) == []
 
 
@@ -108,8 +114,9 @@ def test_startup_retry_order() -> None:
 
 
 def test_zero_startup_timeout() -> None:
+    # mirrord accepts 0 (the session then fails), so it is a warning.
     assert run(checks.check_agent_timeouts, {"agent": {"startup_timeout": 0}}) == [
-        ("out-of-range", "error", ("agent", "startup_timeout"))
+        ("out-of-range", "warning", ("agent", "startup_timeout"))
     ]
 
 
@@ -204,3 +211,81 @@ def test_incoming_of_shorthands() -> None:
     assert mode({"incoming": False}) == "off"
     assert mode({"incoming": {"mode": "steal"}}) == "steal"
     assert mode({}) == "mirror"
+
+
+def test_ignore_ports_empty_list_with_ports_is_fine() -> None:
+    # mirrord rejects only a non-empty `ignore_ports` next to `ports`.
+    assert run(checks.check_ports_conflict, steal(ports=[80], ignore_ports=[])) == []
+
+
+def test_method_filter_with_header_filter_is_not_a_conflict() -> None:
+    # `LayerConfig::verify` counts path, header, body, all_of and any_of only.
+    value = steal(http_filter={"header_filter": "x", "method_filter": "GET"})
+    assert run(checks.check_http_filters, value) == []
+    both = steal(http_filter={"header_filter": "x", "path_filter": "/y"})
+    assert run(checks.check_http_filters, both)[0][:2] == ("multiple-http-filters", "error")
+
+
+def test_startup_retry_max_zero() -> None:
+    value = {"startup_retry": {"min_ms": 0, "max_ms": 0}}
+    assert run(checks.check_startup_retry, value) == [
+        ("out-of-range", "error", ("startup_retry", "max_ms"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({"feature": {"copy_target": True}}, ("feature", "copy_target")),
+        ({"multi_cluster": True}, ("multi_cluster",)),
+        ({"feature": {"split_queues": {"q": {"queue_type": "SQS"}}}}, ("feature", "split_queues")),
+        (
+            {"feature": {"db_branches": [{"type": "pg", "version": "16"}]}},
+            ("feature", "db_branches"),
+        ),
+    ],
+)
+def test_label_target_conflicts(extra: dict[str, Any], where: tuple[str, ...]) -> None:
+    value = {"target": "label/app=web", "operator": True, **extra}
+    assert run(checks.check_label_target, value) == [("label-conflict", "error", where)]
+    assert run(checks.check_label_target, {**value, "target": "deployment/web"}) == []
+
+
+def test_remote_outgoing_filter_without_dns_is_warning() -> None:
+    outgoing = {"filter": {"remote": ["db.internal:5432"]}}
+    value = {"feature": {"network": {"outgoing": outgoing, "dns": False}}}
+    assert run(checks.check_remote_filter_without_dns, value) == [
+        (
+            "remote-filter-without-dns",
+            "warning",
+            ("feature", "network", "outgoing", "filter", "remote"),
+        )
+    ]
+    dns_on = {"feature": {"network": {"outgoing": outgoing}}}
+    assert run(checks.check_remote_filter_without_dns, dns_on) == []
+
+
+def test_copy_target_without_steal_is_warning() -> None:
+    value = {"target": "pod/a", "feature": {"copy_target": {"enabled": True}}}
+    assert run(checks.check_copy_target_without_steal, value) == [
+        ("copy-target-without-steal", "warning", ("feature", "copy_target", "enabled"))
+    ]
+    stealing = {**steal(), "target": "pod/a"}
+    stealing["feature"]["copy_target"] = True
+    assert run(checks.check_copy_target_without_steal, stealing) == []
+
+
+def test_port_mapped_to_itself_is_warning() -> None:
+    value = steal(port_mapping=[[8080, 80], [9000, 9000]])
+    assert run(checks.check_port_mapping_same_port, value) == [
+        ("redundant-port-mapping", "warning", INC + ("port_mapping", 1))
+    ]
+
+
+def test_empty_http_filter_strings_are_errors() -> None:
+    value = steal(http_filter={"all_of": [{"header": "x"}, {"path": ""}], "method_filter": ""})
+    assert run(checks.check_empty_http_filters, value) == [
+        ("empty-http-filter", "error", INC + ("http_filter", "method_filter")),
+        ("empty-http-filter", "error", INC + ("http_filter", "all_of", 1, "path")),
+    ]
+    assert run(checks.check_empty_http_filters, steal(http_filter={"header_filter": " "})) == []

@@ -6,10 +6,9 @@ from mirrord_ide.document.lines import LineIndex, apply_change
 from mirrord_ide.document.tree import parse_document
 from mirrord_ide.textrange import Position, Range
 
-JSON = """// a comment with é and 😀
-{
-  /* block */ "target": {"path": "pod/é😀", "namespace": "default"},
-  "feature": {"network": {"incoming": {"mode": "steal",},}, "env": true,},
+JSON = """{
+  "target":             {"path": "pod/é😀", "namespace": "default"},
+  "feature": {"network": {"incoming": {"mode": "steal"}}, "env": true},
   "agent": {"ttl": 30, "labels": {"a": "b"}}
 }
 """
@@ -45,11 +44,11 @@ def test_json_value_and_ranges() -> None:
     assert doc.syntax_errors == []
     assert doc.value["target"] == {"path": "pod/é😀", "namespace": "default"}
     assert doc.value["feature"]["network"]["incoming"]["mode"] == "steal"
-    # "pod/é😀" starts after `  /* block */ "target": {"path": ` (UTF-16 units).
-    line = JSON.splitlines()[2]
+    # "pod/é😀" is 9 UTF-16 units with its quotes (the emoji counts twice).
+    line = JSON.splitlines()[1]
     start = line.index('"pod/')
-    assert doc.range_for(("target", "path")) == Range.of(2, start, 2, start + 9)
-    assert doc.range_for(("agent", "ttl"), on_key=True) == Range.of(4, 12, 4, 17)
+    assert doc.range_for(("target", "path")) == Range.of(1, start, 1, start + 9)
+    assert doc.range_for(("agent", "ttl"), on_key=True) == Range.of(3, 12, 3, 17)
 
 
 def test_missing_path_points_at_nearest_key() -> None:
@@ -105,9 +104,23 @@ def test_syntax_error_keeps_the_rest(fmt: str, text: str, error_line: int) -> No
     assert "b" not in doc.value or doc.value["b"] is None
 
 
-def test_trailing_commas_and_comments_are_accepted() -> None:
-    doc = parse_document('{"a": [1, 2,], /* c */ "b": {"c": 1,}, // x\n}', "json")
-    assert doc.syntax_errors == []
+def test_trailing_commas_and_comments_are_errors_but_the_rest_is_read() -> None:
+    # mirrord reads `.json` with serde_json: no comments, no trailing commas.
+    text = '{"a": [1, 2,], /* c */ "b": {"c": 1,}, // x\n}'
+    doc = parse_document(text, "json")
+    found = [
+        (text[e.range.start.character : e.range.end.character], e.message)
+        for e in doc.syntax_errors
+    ]
+    assert [t for t, _ in found] == [",", "/* c */", ",", ",", "// x"]
+    assert all("serde_json" in m for _, m in found)
+    assert [m.split(":")[0] for _, m in found] == [
+        "trailing comma",
+        "comments are not allowed in JSON",
+        "trailing comma",
+        "trailing comma",
+        "comments are not allowed in JSON",
+    ]
     assert doc.value == {"a": [1, 2], "b": {"c": 1}}
 
 

@@ -53,8 +53,10 @@ async def test_key_completion_with_snippets_when_supported(
     feature = by_label["feature"]
     assert feature.kind == types.CompletionItemKind.Property
     assert isinstance(feature.text_edit, types.TextEdit)
-    # The edit replaces the typed `"fe` on line 2.
-    assert feature.text_edit.range == span(text, '"fe')
+    # The edit replaces the typed `fe` on line 2, after the opening quote, so
+    # every client filters by the bare name.
+    assert feature.text_edit.range == span(text, "fe")
+    assert feature.filter_text is None
     if snippets_supported(client):
         assert feature.insert_text_format == types.InsertTextFormat.Snippet
         assert "$0" in feature.text_edit.new_text

@@ -1,4 +1,5 @@
-// Builds the server's wheel into dist/server/ so the .vsix carries it.
+// Builds the server's wheel into dist/server/ so the .vsix carries it, with constraints.txt:
+// the exact dependency versions of the build environment, which the first start installs.
 // Python: $PYTHON, else <repo>/.venv/bin/python, else python3.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -26,3 +27,12 @@ if (wheels.length !== 1) {
   process.exit(1);
 }
 console.log(`server wheel: dist/server/${wheels[0]}`);
+
+// The versions the first start installs: those of this (tested) environment.
+const pin = spawnSync(python, [join(ext, 'scripts', 'pin-deps.py'), join(out, wheels[0]), join(out, 'constraints.txt')], {
+  stdio: 'inherit',
+});
+if (pin.error || pin.status !== 0) {
+  console.error(`pinning the server's dependencies with ${python} failed${pin.error ? `: ${pin.error.message}` : ''}`);
+  process.exit(1);
+}

@@ -1,10 +1,12 @@
 // Wiring only: the server, the status bar, the picker commands and the debug hook.
 import * as vscode from 'vscode';
 import { logInfo, showLog } from './common/log';
-import { RESTART_SETTINGS, readSettings } from './common/settings';
+import { parseSessionEnded, SESSION_ENDED } from './common/protocol';
+import { LIVE_SETTINGS, RESTART_SETTINGS, readSettings } from './common/settings';
 import { ServerManager } from './common/server';
 import { isWorkspaceTrusted, registerCommand } from './common/vscodeapi';
 import { createConfig, currentConfigFile, openConfig, saveTargetToConfig } from './config/commands';
+import { SessionNotices } from './debug/notices';
 import { MirrordDebugProvider } from './debug/provider';
 import { SessionTracker } from './debug/sessions';
 import { createStartWatchFactory } from './debug/startWatch';
@@ -26,6 +28,19 @@ export function activate(context: vscode.ExtensionContext): void {
     isBusy: () => vscode.tasks.taskExecutions.length > 0,
   });
   const tracker = sessions;
+  const notices = new SessionNotices(context.workspaceState, logInfo);
+  srv.onNotification(SESSION_ENDED, (params) => {
+    const ended = parseSessionEnded(params);
+    if (!ended) {
+      return;
+    }
+    const session = tracker.ended(ended);
+    if (session) {
+      notices.ended(ended, session.target);
+    } else {
+      logInfo(`mirrord session ${ended.sessionId} ended (${ended.reason})`);
+    }
+  });
   // A restart or shutdown of the server ends its port-forwards: end the sessions cleanly first.
   srv.onWillStop(() => tracker.stopAll());
   const kubeContext = () => readSettings().context;
@@ -81,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
         recent,
         sessions: tracker,
         saveTarget: saveTargetToConfig,
+        announce: (session) => notices.started(session),
         log: logInfo,
       }),
     ),
@@ -90,6 +106,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mirrord.enabled')) {
         status.refresh();
+      }
+      if (LIVE_SETTINGS.some((s) => e.affectsConfiguration(s))) {
+        logInfo('session settings changed: sending them to the server');
+        void srv.pushSettings();
       }
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
         logInfo('settings changed: restarting the server');

@@ -1,6 +1,8 @@
 // The status bar item: mirrord on/off (kept in workspace state across reloads),
 // the server's state and the active target. Clicking it toggles mirrord.
 import * as vscode from 'vscode';
+import type { ActiveSession } from './debug/sessions';
+import { engineLabel } from './debug/notices';
 import type { StateStore } from './picker/recent';
 
 const ENABLED_KEY = 'mirrord.enabled';
@@ -13,7 +15,7 @@ export interface StatusText {
 }
 
 /** Pure: what the item shows. */
-export function statusText(enabled: boolean, server: ServerState, active?: { target: string | null; namespace: string }): StatusText {
+export function statusText(enabled: boolean, server: ServerState, active?: Pick<ActiveSession, 'target' | 'namespace' | 'engine' | 'ended'>): StatusText {
   if (!enabled) {
     return { text: '$(debug-disconnect) mirrord: off', tooltip: 'mirrord is off: debug sessions run locally. Click to turn it on.' };
   }
@@ -22,7 +24,19 @@ export function statusText(enabled: boolean, server: ServerState, active?: { tar
   }
   if (active) {
     const target = active.target ?? 'targetless';
-    return { text: `$(plug) mirrord: ${target}`, tooltip: `mirrord is on: debug sessions run against ${target} in namespace ${active.namespace}. Click to turn it off.` };
+    const engine = engineLabel(active.engine);
+    const via = engine ? ` (${engine})` : '';
+    if (active.ended) {
+      const why = active.ended.message || active.ended.reason;
+      return {
+        text: `$(warning) mirrord: ${target} ended`,
+        tooltip: `The mirrord session on ${target} in namespace ${active.namespace}${via} ended: ${why}. Restart the debug session to reconnect. Click to turn mirrord off.`,
+      };
+    }
+    return {
+      text: `$(plug) mirrord: ${target}${via}`,
+      tooltip: `mirrord is on: debug sessions run against ${target} in namespace ${active.namespace}${engine ? `, through the ${engine} engine` : ''}. Click to turn it off.`,
+    };
   }
   const spin = server === 'starting' ? '$(sync~spin) ' : '$(plug) ';
   return { text: `${spin}mirrord: on`, tooltip: 'mirrord is on: the next debug session asks for a target. Click to turn it off.' };
@@ -31,7 +45,7 @@ export function statusText(enabled: boolean, server: ServerState, active?: { tar
 export class MirrordStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private server: ServerState = 'stopped';
-  private active: { target: string | null; namespace: string } | undefined;
+  private active: ActiveSession | undefined;
 
   constructor(
     private readonly state: StateStore,
@@ -60,7 +74,7 @@ export class MirrordStatusBar implements vscode.Disposable {
     this.render();
   }
 
-  setActive(active: { target: string | null; namespace: string } | undefined): void {
+  setActive(active: ActiveSession | undefined): void {
     this.active = active;
     this.render();
   }

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirrord_ide.agent.settings import EnvSettings
-from mirrord_ide.errors import Forbidden
+from mirrord_ide.errors import Forbidden, InvalidConfig
 
 # (kind, name) → the object, or None when it does not exist; raises
 # `Forbidden` when the user may not read it.
@@ -237,10 +237,49 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+def _remap(env: dict[str, str], mapping: Mapping[str, str]) -> None:
+    """`feature.env.mapping`: each variable whose name a pattern matches
+    (anywhere in the name) takes the first matching pattern's value
+    (`mirrord/config/src/feature/env/mapper.rs`)."""
+    compiled: list[tuple[re.Pattern[str], str]] = []
+    for pattern, value in mapping.items():
+        try:
+            compiled.append((re.compile(pattern), value))
+        except re.error as error:
+            raise InvalidConfig(
+                f"env mapping `{pattern}` is not a valid regex: {error}",
+                hint="fix feature.env.mapping",
+            ) from None
+    for key in env:
+        for regex, value in compiled:
+            if regex.search(key):
+                env[key] = value
+                break
+
+
+def _adjust(env: dict[str, str], settings: EnvSettings) -> RemoteEnv:
+    """mapping, then override (`mirrord/cli/src/execution.rs` `fetch_env_vars`),
+    then the `unset` names removed, ignoring case, as mirrord's layer removes
+    them from the process (`mirrord/layer/src/lib.rs`)."""
+    _remap(env, settings.mapping)
+    env.update(settings.override)
+    unset = list(settings.unset)
+    lowered = {u.lower() for u in unset}
+    for key in [k for k in env if k.lower() in lowered]:
+        del env[key]
+    return RemoteEnv(env=env, unset=unset)
+
+
+def apply_process_env(remote: Mapping[str, str], settings: EnvSettings) -> RemoteEnv:
+    """The debuggee's env from the target process's env as the agent returned
+    it (already filtered by the agent per `process_filter`/`process_select`)."""
+    return _adjust(dict(remote), settings)
+
+
 def apply_settings(remote: Mapping[str, str], settings: EnvSettings) -> RemoteEnv:
-    """Filter and adjust the remote env per `feature.env`: include/exclude,
-    then `mapping` (regex on names → value), then `override`; `unset` lists
-    the local variables the IDE removes."""
+    """Filter and adjust an env read from the pod spec per `feature.env`:
+    include/exclude (globs, as the agent applies them), then mapping,
+    override and unset as for the process env."""
     if not settings.enabled:
         return RemoteEnv(env={}, unset=list(settings.unset))
     env = dict(remote)
@@ -248,21 +287,7 @@ def apply_settings(remote: Mapping[str, str], settings: EnvSettings) -> RemoteEn
         env = {k: v for k, v in env.items() if _matches(k, settings.include)}
     elif settings.exclude:
         env = {k: v for k, v in env.items() if not _matches(k, settings.exclude)}
-    warnings: list[str] = []
-    for pattern, value in settings.mapping.items():
-        try:
-            regex = re.compile(pattern)
-        except re.error as error:
-            warnings.append(f"env mapping `{pattern}` is not a valid regex: {error}")
-            continue
-        for key in env:
-            if regex.fullmatch(key):
-                env[key] = value
-    env.update(settings.override)
-    unset = [u for u in settings.unset]
-    for name in unset:
-        env.pop(name, None)
-    return RemoteEnv(env=env, unset=unset, warnings=warnings)
+    return _adjust(env, settings)
 
 
 async def fetch_remote_env(

@@ -14,33 +14,16 @@ import logging
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import orjson
 
 from mirrord_ide.cluster.client import ClusterClient, LineStream, WatchStream, map_api_error
+from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import MirrordError, NotFound
 
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 15.0
-
-
-def _q(value: str) -> str:
-    return quote(value, safe="")
-
-
-def namespaced(namespace: str, resource: str, name: str | None = None, group: str = "") -> str:
-    base = f"/apis/{group}" if group else "/api/v1"
-    path = f"{base}/namespaces/{_q(namespace)}/{resource}"
-    return path + (f"/{_q(name)}" if name else "")
-
-
-WORKLOAD_PATHS = {
-    "deployment": ("apps/v1", "deployments"),
-    "statefulset": ("apps/v1", "statefulsets"),
-    "rollout": ("argoproj.io/v1alpha1", "rollouts"),
-}
 
 
 class AgentKube:
@@ -129,7 +112,7 @@ class AgentKube:
         def run() -> str:
             raw = self.cluster.request_sync(
                 "GET",
-                namespaced(namespace, "pods", pod) + "/log",
+                api_url("pod", namespace, pod, "log"),
                 {"container": container},
                 timeout=REQUEST_TIMEOUT,
             )
@@ -159,7 +142,7 @@ class AgentKube:
         def open_stream() -> LineStream:
             raw = self.cluster.request_sync(
                 "GET",
-                namespaced(namespace, "pods", pod) + "/log",
+                api_url("pod", namespace, pod, "log"),
                 {"container": container, "follow": True},
                 timeout=(10.0, 300.0),
                 stream=True,
@@ -201,7 +184,7 @@ class _PortForwardApi:
     def connect(self, name: str, namespace: str, ports: str, **kwargs: Any) -> Any:
         serialized = self.api_client.param_serialize(
             "GET",
-            namespaced(namespace, "pods", name) + "/portforward",
+            api_url("pod", namespace, name, "portforward"),
             query_params=[("ports", ports)],
             header_params={},
             auth_settings=["BearerToken"],

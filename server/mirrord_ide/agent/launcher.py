@@ -1,5 +1,6 @@
 """Launching one agent: resolve the target, create the Job, wait for its pod
-by watching it, open the port-forward.
+by watching it, open the port-forward, then connect to the agent through it
+(protocol handshake) and read the target process's environment.
 
 Progress goes to a callback `(title, message, percentage)`. Cancelling the
 launch at any step (asyncio cancellation) deletes whatever was created; so
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirrord_ide.agent import readiness
-from mirrord_ide.agent.env import RemoteEnv, fetch_remote_env
-from mirrord_ide.agent.kube import WORKLOAD_PATHS, AgentKube, namespaced
+from mirrord_ide.agent.client import AgentConnection, connect_agent
+from mirrord_ide.agent.env import RemoteEnv, apply_process_env, fetch_remote_env
+from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.portforward import PortForwarder
 from mirrord_ide.agent.resolve import (
+    WORKLOAD_KINDS,
     ResolvedTarget,
     label_selector_string,
     resolve_pod,
@@ -39,10 +42,13 @@ from mirrord_ide.agent.spec import (
     check_dns1123_label,
     choose_agent_namespace,
 )
+from mirrord_ide.cluster.catalog import WatchBackoff
+from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import (
     ClusterUnreachable,
     Conflict,
     Forbidden,
+    InvalidConfig,
     MirrordError,
     NotFound,
     Timeout,
@@ -67,12 +73,6 @@ def _checkpoint() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-def _consume(task: asyncio.Future[Any]) -> None:
-    """Retrieve an abandoned task's outcome so asyncio does not log it."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _no_progress(title: str, message: str | None, percentage: int | None) -> None:
@@ -107,6 +107,12 @@ class LaunchedAgent:
     remote_env: RemoteEnv = field(default_factory=RemoteEnv)
     agent_version: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # The server's own connection to the agent (handshake done).
+    connection: AgentConnection | None = None
+    # Where `remote_env` came from: "process" (the agent read the target
+    # process's env) or "spec" (the pod spec, when the agent could not).
+    env_source: str = "process"
+    protocol_version: str | None = None
 
 
 class LiveAgents:
@@ -148,22 +154,21 @@ class Launcher:
         path = plan.target_path or f"{kind}/{name}"
         check_dns1123_label(ns, "namespace")
         if kind == "pod":
-            pod = await self._get_target(namespaced(ns, "pods", name), "pod", name, ns)
+            pod = await self._get_target(api_url("pod", ns, name), "pod", name, ns)
             return resolve_pod(pod, plan.container, path=path)
-        if kind in WORKLOAD_PATHS:
-            group, resource = WORKLOAD_PATHS[kind]
-            workload = await self._get_target(namespaced(ns, resource, name, group), kind, name, ns)
+        if kind in WORKLOAD_KINDS:
+            workload = await self._get_target(api_url(kind, ns, name), kind, name, ns)
             ref = (workload.get("spec") or {}).get("workloadRef")
             if kind == "rollout" and not (workload.get("spec") or {}).get("selector") and ref:
                 # A rollout may borrow its pod template (and selector) from a Deployment.
                 workload = await self._get_target(
-                    namespaced(ns, "deployments", str(ref.get("name")), "apps/v1"),
+                    api_url("deployment", ns, str(ref.get("name"))),
                     "deployment",
                     str(ref.get("name")),
                     ns,
                 )
             selector = label_selector_string(selector_of(workload, kind))
-            pods, _ = await self.kube.list_items(namespaced(ns, "pods"), selector)
+            pods, _ = await self.kube.list_items(api_url("pod", ns), selector)
             return resolve_workload(kind, name, ns, pods, plan.container, path=path)
         raise Conflict(
             f"target type `{kind}` requires the mirrord operator",
@@ -176,7 +181,7 @@ class Launcher:
         except NotFound:
             pass
         # Tell a missing namespace apart from a missing object.
-        if await self.kube.get_optional(f"/api/v1/namespaces/{ns}") is None:
+        if await self.kube.get_optional(api_url("namespace", name=ns)) is None:
             raise NotFound(
                 f"namespace `{ns}` not found",
                 hint="check `kubectl get namespaces` or the namespace the target is looked up in",
@@ -189,8 +194,8 @@ class Launcher:
     async def _node_hostname(self, node: str) -> str | None:
         """The node's `kubernetes.io/hostname` label (None when unreadable)."""
         try:
-            obj = await self.kube.get(f"/api/v1/nodes/{node}")
-        except (NotFound, Forbidden):
+            obj = await self.kube.get(api_url("node", name=node))
+        except (NotFound, Forbidden, InvalidConfig):
             return None
         labels = (obj.get("metadata") or {}).get("labels") or {}
         value = labels.get(HOSTNAME_LABEL)
@@ -200,8 +205,8 @@ class Launcher:
         """An env source, None when missing; `Forbidden` propagates so the
         warning says the object could not be read rather than not found."""
         try:
-            return await self.kube.get(namespaced(namespace, kind, name))
-        except NotFound:
+            return await self.kube.get(api_url(kind, namespace, name))
+        except (NotFound, InvalidConfig):  # a name Kubernetes rejects names nothing
             return None
 
     # -- launch ----------------------------------------------------------------
@@ -212,8 +217,8 @@ class Launcher:
         port = agent_port(self._rng)
         created: asyncio.Future[Any] | None = None
         namespace = ""
-        env_task: asyncio.Task[RemoteEnv] | None = None
         forwarder: PortForwarder | None = None
+        connection: AgentConnection | None = None
         # Names end up in URLs and objects: reject bad ones before any API call.
         check_dns1123_label(plan.namespace, "namespace")
         if plan.agent_namespace:
@@ -228,14 +233,6 @@ class Launcher:
             )
             hostname: str | None = None
             if target is not None:
-                env_task = asyncio.ensure_future(
-                    fetch_remote_env(
-                        lambda kind, n: self._fetch(target.namespace, kind, n),
-                        target.pod_object,
-                        target.container,
-                        plan.env_settings,
-                    )
-                )
                 hostname = await self._node_hostname(target.node)
 
             _checkpoint()
@@ -258,7 +255,7 @@ class Launcher:
             self.live.add(namespace, name)
             created = asyncio.ensure_future(
                 self.kube.create(
-                    namespaced(namespace, "jobs", group="batch/v1"),
+                    api_url("job", namespace),
                     manifest,
                     f"creating agent Job `{name}` in namespace `{namespace}`",
                 )
@@ -273,7 +270,13 @@ class Launcher:
             progress(STEP_CONNECT, f"port-forward to {pod}:{port}", 85)
             forwarder = PortForwarder(self.kube.open_portforward, namespace, pod, port)
             await forwarder.start()
-            remote_env = await env_task if env_task is not None else RemoteEnv()
+            _checkpoint()
+            progress(STEP_CONNECT, "agent protocol handshake", 90)
+            timeout = float(settings.communication_timeout)
+            connection = await connect_agent("127.0.0.1", forwarder.local_port, timeout)
+            protocol_version = await connection.handshake(timeout)
+            _checkpoint()
+            remote_env, env_source = await self._process_env(connection, plan, target, timeout)
             warnings = list(remote_env.warnings)
             if version and version != AGENT_VERSION:
                 warnings.append(
@@ -293,15 +296,53 @@ class Launcher:
                 remote_env=remote_env,
                 agent_version=version,
                 warnings=warnings,
+                connection=connection,
+                env_source=env_source,
+                protocol_version=protocol_version,
             )
         except BaseException:
-            if env_task is not None:
-                env_task.cancel()
-                env_task.add_done_callback(_consume)
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(connection.close())
             cleanup = asyncio.ensure_future(self._undo(created, namespace, name, forwarder))
             with contextlib.suppress(Exception):
                 await asyncio.shield(cleanup)
             raise
+
+    async def _process_env(
+        self,
+        connection: AgentConnection,
+        plan: LaunchPlan,
+        target: ResolvedTarget | None,
+        timeout: float,
+    ) -> tuple[RemoteEnv, str]:
+        """The env of the target's process as the agent reads it, with
+        `feature.env` applied; the pod spec's env when the agent reports it
+        cannot read it (then the source is "spec")."""
+        settings = plan.env_settings
+        if not settings.fetch_process_env:
+            # mirrord asks nothing of the agent when both filters are empty.
+            return apply_process_env({}, settings), "process"
+        answer = await connection.get_env(settings.process_filter, settings.process_select, timeout)
+        if answer.env is not None:
+            return apply_process_env(answer.env, settings), "process"
+        reason = answer.error or "no reason given"
+        if target is None:
+            env = apply_process_env({}, settings)
+            env.warnings.append(f"the agent could not read its process environment: {reason}")
+            return env, "spec"
+        env = await fetch_remote_env(
+            lambda kind, n: self._fetch(target.namespace, kind, n),
+            target.pod_object,
+            target.container,
+            settings,
+        )
+        env.warnings.insert(
+            0,
+            f"the agent could not read the target process's environment ({reason}); "
+            "the variables come from the pod spec instead (image variables are missing)",
+        )
+        return env, "spec"
 
     @staticmethod
     async def _created(created: asyncio.Future[Any], namespace: str) -> None:
@@ -358,7 +399,7 @@ class Launcher:
         """Delete an agent Job and (by propagation) its pod; False if it was gone.
         A failure the cluster may get over (5xx, a cut connection, a timeout) is
         retried briefly: an agent left running costs the user a pod."""
-        path = namespaced(namespace, "jobs", name, group="batch/v1")
+        path = api_url("job", namespace, name)
         for attempt, pause in enumerate((*DELETE_RETRY_PAUSES, None)):
             try:
                 existed = await self.kube.delete(
@@ -390,8 +431,9 @@ class Launcher:
         deadline = loop.time() + settings.startup_timeout
         last = "no pod created yet"
         selector = f"job-name={job}"
-        pods_path = namespaced(namespace, "pods")
+        pods_path = api_url("pod", namespace)
         pod_name: str | None = None
+        backoff = WatchBackoff(first=0.1, maximum=5.0)
         try:
             async with asyncio.timeout_at(deadline):
                 while True:
@@ -428,6 +470,8 @@ class Launcher:
                                 break
                     if ready:
                         break
+                    # The watch ended early (error or not): pause before listing again.
+                    await asyncio.sleep(backoff.next())
                 assert pod_name is not None
                 _checkpoint()
                 version = await self._ready_line(namespace, pod_name, job)

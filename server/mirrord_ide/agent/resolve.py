@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mirrord_ide.cluster.records import decode_pod
 from mirrord_ide.cluster.targets import SIDECARS
+from mirrord_ide.cluster.targets import pod_problem as shared_pod_problem
 from mirrord_ide.errors import Conflict, NotFound
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -122,37 +124,13 @@ def parse_container_id(raw: str) -> tuple[str, str]:
 
 
 def pod_problem(pod: Mapping[str, Any], container: str) -> str | None:
-    """Why `pod` cannot be targeted on `container`, or None when it can."""
-    status = _status(pod)
-    phase = status.get("phase") or "Unknown"
-    if _meta(pod).get("deletionTimestamp"):
-        return "is being deleted"
-    if phase != "Running":
-        return f"is not in 'Running' phase (phase: {phase})"
-    spec = pod.get("spec") if isinstance(pod.get("spec"), Mapping) else {}
-    assert isinstance(spec, Mapping)
-    if not spec.get("nodeName"):
-        return "is not scheduled on a node"
-    for cs in _container_statuses(pod):
-        if cs.get("name") != container:
-            continue
-        if not cs.get("ready"):
-            reason = _waiting_reason(cs)
-            return f"has container `{container}` not ready" + (f" ({reason})" if reason else "")
-        if not cs.get("containerID"):
-            return f"has no container id for `{container}` yet"
-        return None
-    return f"reports no status for container `{container}`"
-
-
-def _waiting_reason(cs: Mapping[str, Any]) -> str | None:
-    state = cs.get("state")
-    if isinstance(state, Mapping):
-        for key in ("waiting", "terminated"):
-            sub = state.get(key)
-            if isinstance(sub, Mapping):
-                return str(sub.get("reason") or key)
-    return None
+    """Why `pod` cannot be targeted on `container`, or None when it can (the rule
+    target discovery applies too: `cluster.targets.pod_problem`)."""
+    record = decode_pod(dict(pod))
+    if record is None:
+        return "is not a readable pod object"
+    problem = shared_pod_problem(record, container)
+    return None if problem is None else problem.sentence
 
 
 def resolve_pod(pod: Mapping[str, Any], wanted: str | None, *, path: str) -> ResolvedTarget:

@@ -176,6 +176,60 @@ class EnvSettings:
     override: dict[str, str] = field(default_factory=dict)
     unset: tuple[str, ...] = ()
     mapping: dict[str, str] = field(default_factory=dict)
+    # The agent's `GetEnvVarsRequest`, built as mirrord's CLI builds it
+    # (`mirrord/cli/src/execution.rs` `fetch_env_vars`): names matching
+    # `process_filter` are dropped, only names matching `process_select` kept
+    # (globs). Both empty: nothing is asked of the agent.
+    process_filter: frozenset[str] = frozenset()
+    process_select: frozenset[str] = frozenset({"*"})
+
+    @property
+    def fetch_process_env(self) -> bool:
+        return bool(self.process_filter or self.process_select)
+
+
+def _mirrord_list(value: Any) -> list[str] | None:
+    """A `VecOrSingle<String>` value: None when unset, else its items."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _env_var_list(env: Mapping[str, str], name: str) -> list[str] | None:
+    # `VecOrSingle::from_str` (`mirrord/config/src/util.rs`) splits on `;`.
+    raw = env.get(name)
+    return raw.split(";") if raw else None
+
+
+def _name_set(items: list[str]) -> frozenset[str]:
+    # `EnvVars` → `HashSet` (`mirrord/protocol/src/lib.rs`): the items joined
+    # with `;`, then split with a trailing empty piece dropped.
+    joined = ";".join(items)
+    parts = joined.split(";")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return frozenset(parts)
+
+
+def process_env_request(
+    include: list[str] | None, exclude: list[str] | None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(env_vars_filter, env_vars_select) for the agent, as mirrord's CLI
+    builds them; include and exclude together are a config error."""
+    if include is not None and exclude is not None:
+        raise InvalidConfig(
+            "cannot use both `include` and `exclude` filters for environment variables",
+            hint="keep only one of feature.env.include and feature.env.exclude",
+        )
+    if exclude is not None:
+        return _name_set(exclude), frozenset()
+    if include is not None:
+        return frozenset(), _name_set(include)
+    return frozenset(), frozenset({"*"})
 
 
 def _patterns(value: Any) -> tuple[str, ...]:
@@ -190,29 +244,119 @@ def _patterns(value: Any) -> tuple[str, ...]:
 
 
 def env_settings(config: Any, env: Mapping[str, str] | None = None) -> EnvSettings:
+    """`feature.env` with mirrord's precedence (the process env beats the file)
+    and mirrord's defaults (`mirrord/config/src/feature/env.rs`)."""
     env = env or {}
     feature = _section(config_as_dict(config), "feature")
     raw = feature.get("env", True)
+    env_include = _env_var_list(env, "MIRRORD_OVERRIDE_ENV_VARS_INCLUDE")
+    env_exclude = _env_var_list(env, "MIRRORD_OVERRIDE_ENV_VARS_EXCLUDE")
     if raw is False:
-        return EnvSettings(enabled=False)
+        # Disabled: everything is excluded unless the env vars say otherwise.
+        process_filter, process_select = process_env_request(
+            env_include, env_exclude if env_exclude is not None else ["*"]
+        )
+        return EnvSettings(
+            enabled=False, process_filter=process_filter, process_select=process_select
+        )
     section = raw if isinstance(raw, Mapping) else {}
+    include_list = env_include if env_include is not None else _mirrord_list(section.get("include"))
+    exclude_list = env_exclude if env_exclude is not None else _mirrord_list(section.get("exclude"))
+    process_filter, process_select = process_env_request(include_list, exclude_list)
     include = _patterns(section.get("include"))
     exclude = _patterns(section.get("exclude"))
-    if env.get("MIRRORD_OVERRIDE_ENV_VARS_INCLUDE"):
+    if env_include is not None:
         include = _patterns(env["MIRRORD_OVERRIDE_ENV_VARS_INCLUDE"])
-    if env.get("MIRRORD_OVERRIDE_ENV_VARS_EXCLUDE"):
+    if env_exclude is not None:
         exclude = _patterns(env["MIRRORD_OVERRIDE_ENV_VARS_EXCLUDE"])
-    if include and exclude:
-        raise InvalidConfig(
-            "cannot use both `include` and `exclude` filters for environment variables",
-            hint="keep only one of feature.env.include and feature.env.exclude",
-        )
-    unset = section.get("unset") or ()
     return EnvSettings(
         enabled=True,
         include=include,
         exclude=exclude,
         override=_str_map(section.get("override")),
-        unset=tuple(str(u) for u in unset) if isinstance(unset, list) else (),
+        unset=tuple(_mirrord_list(section.get("unset")) or ()),
         mapping=_str_map(section.get("mapping")),
+        process_filter=process_filter,
+        process_select=process_select,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingSettings:
+    """`feature.network.incoming` as the builtin engine uses it
+    (`mirrord/config/src/feature/network/incoming.rs`)."""
+
+    mode: str = "mirror"  # "mirror" | "steal" | "off"
+    ports: frozenset[int] | None = None  # remote ports; None: the container's declared ports
+    ignore_ports: frozenset[int] = frozenset()
+    port_mapping: dict[int, int] = field(default_factory=dict)  # remote → local
+    http_filter: bool = False  # an HTTP filter is configured
+
+    def local_port(self, remote: int) -> int:
+        return self.port_mapping.get(remote, remote)
+
+
+def _mode(value: Any, key: str) -> str:
+    # `IncomingMode::from_str`: a bool string means steal (true) or off (false).
+    text = str(value).strip().lower() if isinstance(value, str) else value
+    if text is True or text == "true":
+        return "steal"
+    if text is False or text == "false":
+        return "off"
+    if text in ("mirror", "steal", "off"):
+        return str(text)
+    raise InvalidConfig(
+        f"`{key}` must be one of mirror, steal, off; got {value!r}",
+        hint='set feature.network.incoming to "mirror", "steal" or "off"',
+    )
+
+
+def _port(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise InvalidConfig(f"`{key}` must hold ports (1-65535), got {value!r}")
+    return value
+
+
+def incoming_settings(config: Any, env: Mapping[str, str] | None = None) -> IncomingSettings:
+    env = env or {}
+    network = _section(config_as_dict(config), "feature").get("network", True)
+    if network is False:
+        raw: Any = False
+    else:
+        raw = network.get("incoming", True) if isinstance(network, Mapping) else True
+    override = env.get("MIRRORD_AGENT_TCP_STEAL_TRAFFIC") or None
+    if not isinstance(raw, Mapping):
+        if override is not None:
+            return IncomingSettings(mode=_mode(override, "MIRRORD_AGENT_TCP_STEAL_TRAFFIC"))
+        if raw is True or raw is None:
+            return IncomingSettings()
+        if raw is False:
+            return IncomingSettings(mode="off")
+        return IncomingSettings(mode=_mode(raw, "feature.network.incoming"))
+    key = "feature.network.incoming"
+    if override is not None:
+        mode = _mode(override, "MIRRORD_AGENT_TCP_STEAL_TRAFFIC")
+    elif raw.get("mode") is not None:
+        mode = _mode(raw["mode"], f"{key}.mode")
+    else:
+        mode = "mirror"
+    ports = raw.get("ports")
+    mapping: dict[int, int] = {}
+    for pair in raw.get("port_mapping") or ():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise InvalidConfig(f"`{key}.port_mapping` entries must be [local, remote] pairs")
+        local, remote = (_port(p, f"{key}.port_mapping") for p in pair)
+        mapping[remote] = local
+    http_filter = raw.get("http_filter")
+    return IncomingSettings(
+        mode=mode,
+        ports=(
+            frozenset(_port(p, f"{key}.ports") for p in ports) if isinstance(ports, list) else None
+        ),
+        ignore_ports=frozenset(
+            _port(p, f"{key}.ignore_ports") for p in raw.get("ignore_ports") or ()
+        ),
+        port_mapping=mapping,
+        http_filter=isinstance(http_filter, Mapping)
+        and any(v not in (None, [], {}) for k, v in http_filter.items() if k != "ports"),
     )

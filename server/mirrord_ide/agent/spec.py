@@ -20,6 +20,7 @@ from typing import Any
 from mirrord_ide.agent.resolve import ResolvedTarget
 from mirrord_ide.agent.settings import AgentSettings
 from mirrord_ide.errors import InvalidConfig
+from mirrord_ide.names import RULE_HINTS, name_problem, show
 
 AGENT_CONTAINER_PREFIX = "mirrord-agent-"
 APP_LABEL = ("app", "mirrord")
@@ -30,18 +31,17 @@ HOSTNAME_LABEL = "kubernetes.io/hostname"
 CAPABILITIES = ("SYS_ADMIN", "SYS_PTRACE", "NET_ADMIN")
 PORT_RANGE = (30000, 65535)
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _ALNUM = string.ascii_lowercase + string.digits
 
 
 def check_dns1123_label(value: str, what: str) -> str:
-    """Raise InvalidConfig unless `value` is a valid DNS-1123 label (namespaces, Job names)."""
-    if not value or len(value) > 63 or not _DNS1123_LABEL.match(value):
+    """Raise InvalidConfig unless `value` is a valid DNS-1123 label (namespaces, Job names),
+    by the rule every other entry uses (`mirrord_ide.names`)."""
+    why = name_problem(value, "label")
+    if why is not None:
         raise InvalidConfig(
-            f"{what} `{value}` is not a valid name",
-            hint="use at most 63 lowercase letters, digits and '-', starting and ending "
-            "with a letter or digit",
+            f"{what} `{show(value)}` is not a valid name: {why}", hint=RULE_HINTS["label"]
         )
     return value
 

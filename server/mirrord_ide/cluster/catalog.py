@@ -5,14 +5,18 @@ watches from the list's resourceVersion and applies every change, so the next
 picker open is answered from memory and shows pods that came and went. A watch
 that ends is resumed from the last resourceVersion seen (bookmarks keep it
 fresh); `410 Gone` means that version is too old, so the kind is listed again.
-Errors back off (bounded). While a watch is broken, requests list afresh
-instead of trusting a possibly stale cache.
+Every end of a watch, error or not, is followed by a pause that grows while
+watches keep ending early (bounded, with jitter). While a watch is broken,
+requests list afresh instead of trusting a possibly stale cache. A kind nobody
+asked for in `IDLE_SECONDS` stops being watched; a namespace that turns out not
+to exist is dropped at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -22,33 +26,51 @@ from typing import Any
 
 from mirrord_ide.cluster.client import ClusterClient, map_api_error
 from mirrord_ide.cluster.fastlist import PageDecoder, decode_pod_page, workload_page_decoder
+from mirrord_ide.cluster.kinds import TARGET_KINDS, Kind, api_url
 from mirrord_ide.cluster.records import PodRecord, WorkloadRecord, decode_pod, decode_workload
 from mirrord_ide.errors import Forbidden, MirrordError, NotFound
+from mirrord_ide.names import check_namespace
 
 log = logging.getLogger(__name__)
 
 # Our agents and the operator's objects are never targets: filter them server-side.
 LABEL_SELECTOR = "app!=mirrord,!operator.metalbear.co/owner"
 WATCH_SECONDS = 240
+# Pauses between watches: the first after a watch ends, doubled (up to the
+# maximum) while watches keep ending early, each drawn with jitter so that many
+# caches do not reconnect in step.
+FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
+# A watch that lasted this long was healthy: the next pause is the first again.
+HEALTHY_WATCH_SECONDS = 10.0
+# A kind nobody asked for in this long stops being watched.
+IDLE_SECONDS = 600.0
 DENIED_TTL = 30.0
 ABSENT_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    kind: str  # the target kind: pod, deployment, ...
-    plural: str
-    collection: str  # cluster-wide collection path, e.g. /apis/apps/v1/deployments
+    """A listed kind: where it lives (from the kind registry) and how its items decode."""
+
+    api: Kind
     decode: Callable[[Any], Any]
     page_decoder: PageDecoder  # whole list pages straight to records (see fastlist)
-    optional: bool = False  # a CRD that may be missing: 404 means "none"
+
+    @property
+    def kind(self) -> str:  # the target kind: pod, deployment, ...
+        return self.api.name
+
+    @property
+    def plural(self) -> str:
+        return self.api.plural
+
+    @property
+    def optional(self) -> bool:  # a CRD that may be missing: 404 means "none"
+        return self.api.optional
 
     def path(self, namespace: str | None) -> str:
-        if namespace is None:
-            return self.collection
-        prefix, _, resource = self.collection.rpartition("/")
-        return f"{prefix}/namespaces/{namespace}/{resource}"
+        return api_url(self.api, namespace)
 
 
 def _workload(kind: str) -> Callable[[Any], WorkloadRecord | None]:
@@ -58,20 +80,37 @@ def _workload(kind: str) -> Callable[[Any], WorkloadRecord | None]:
     return decode
 
 
-def _workload_spec(kind: str, plural: str, collection: str, *, optional: bool = False) -> KindSpec:
-    return KindSpec(
-        kind, plural, collection, _workload(kind), workload_page_decoder(kind), optional
-    )
+def _spec(api: Kind) -> KindSpec:
+    if api.pods == "self":
+        return KindSpec(api, decode_pod, decode_pod_page)
+    return KindSpec(api, _workload(api.name), workload_page_decoder(api.name))
 
 
-KINDS: tuple[KindSpec, ...] = (
-    _workload_spec("deployment", "deployments", "/apis/apps/v1/deployments"),
-    _workload_spec("rollout", "rollouts", "/apis/argoproj.io/v1alpha1/rollouts", optional=True),
-    _workload_spec("statefulset", "statefulsets", "/apis/apps/v1/statefulsets"),
-    _workload_spec("cronjob", "cronjobs", "/apis/batch/v1/cronjobs"),
-    _workload_spec("job", "jobs", "/apis/batch/v1/jobs"),
-    KindSpec("pod", "pods", "/api/v1/pods", decode_pod, decode_pod_page),
-)
+KINDS: tuple[KindSpec, ...] = tuple(_spec(api) for api in TARGET_KINDS)
+
+
+class WatchBackoff:
+    """Pauses between watches, exponential with jitter (each pause is drawn from
+    [0.5, 1.5) times the current step)."""
+
+    def __init__(
+        self,
+        first: float = FIRST_BACKOFF,
+        maximum: float = MAX_BACKOFF,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.first = first
+        self.maximum = maximum
+        self._step = first
+        self._rng = rng or random.Random()
+
+    def next(self) -> float:
+        pause = self._step * (0.5 + self._rng.random())
+        self._step = min(self._step * 2, self.maximum)
+        return pause
+
+    def reset(self) -> None:
+        self._step = self.first
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
@@ -100,6 +139,8 @@ class KindCache:
         self.last_error: MirrordError | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
+        self.last_used = time.monotonic()
         self._stream: Any = None
         self._list_task: asyncio.Task[None] | None = None
         # RBAC answers are remembered briefly so warm requests skip a known 403.
@@ -126,6 +167,7 @@ class KindCache:
 
     async def ensure(self, timeout: float) -> None:
         """Make the cache current: list if it was never listed or its watch is broken."""
+        self.last_used = time.monotonic()
         if self.fresh:
             return
         if self._denied is not None and time.monotonic() < self._denied_until:
@@ -175,12 +217,13 @@ class KindCache:
     def _start_watch(self) -> None:
         if self._stop.is_set() or not self.resource_version:
             return
-        self.watch_healthy = True
-        if self._thread is not None and self._thread.is_alive():
-            return
-        name = f"watch-{self.spec.plural}-{self.namespace or '*'}"
-        self._thread = threading.Thread(target=self._watch_loop, name=name, daemon=True)
-        self._thread.start()
+        with self._thread_lock:
+            self.watch_healthy = True
+            if self._thread is not None and self._thread.is_alive():
+                return
+            name = f"watch-{self.spec.plural}-{self.namespace or '*'}"
+            self._thread = threading.Thread(target=self._watch_loop, name=name, daemon=True)
+            self._thread.start()
 
     def _apply(self, event: dict[str, Any]) -> bool:
         """Apply one watch event; False when the watch must re-list (410 Gone)."""
@@ -231,8 +274,16 @@ class KindCache:
     def _watch_loop(self) -> None:
         from kubernetes.client.exceptions import ApiException
 
-        backoff = 0.5
+        backoff = WatchBackoff()
         while not self._stop.is_set():
+            with self._thread_lock:
+                if time.monotonic() - self.last_used > IDLE_SECONDS:
+                    # Nobody asked for this kind in a while: stop watching. The next
+                    # request lists it afresh and starts a new watch.
+                    self.watch_healthy = False
+                    self._thread = None
+                    return
+            opened = time.monotonic()
             try:
                 stream = self.client.open_watch(
                     self.spec.path(self.namespace),
@@ -250,29 +301,28 @@ class KindCache:
                     if not self._apply(event):
                         gone = True
                         break
-                    backoff = 0.5
                 stream.close()
                 if gone:
                     self._relist_blocking()
+                if time.monotonic() - opened >= HEALTHY_WATCH_SECONDS:
+                    backoff.reset()
             except ApiException as error:
                 if self._stop.is_set():
                     return
                 if error.status == 410:
                     try:
                         self._relist_blocking()
-                        continue
                     except Exception as relist_error:  # noqa: BLE001
                         self._note_error(relist_error)
                 else:
                     self._note_error(error)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
             except Exception as error:  # noqa: BLE001 - a watch must never die silently
                 if self._stop.is_set():
                     return
                 self._note_error(error)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            # Every end waits, error or not: a server that ends watches at once (or a
+            # path it answers with an empty stream) must not be asked again in a loop.
+            self._stop.wait(backoff.next())
 
     def _note_error(self, error: BaseException) -> None:
         self.watch_healthy = False
@@ -334,6 +384,8 @@ class Catalog:
         cluster cannot be reached) the error is raised."""
         if self._closed:
             raise MirrordError("the cluster connection is closed", kind="unreachable")
+        if namespace is not None:
+            check_namespace(namespace)
         scope = self._scope(namespace)
         caches = list(scope.values())
         results = await asyncio.gather(*(c.ensure(timeout) for c in caches), return_exceptions=True)
@@ -360,6 +412,12 @@ class Catalog:
             raise Forbidden(snap.hidden.get("pod") or next(iter(snap.hidden.values())))
         snap.generations = tuple(c.generation for c in caches)
         return snap
+
+    def drop(self, namespace: str | None) -> None:
+        """Forget a namespace and stop its watches (e.g. it does not exist)."""
+        scope = self._scopes.pop(namespace, None)
+        for cache in (scope or {}).values():
+            cache.stop(join_timeout=0)
 
     def close(self) -> None:
         self._closed = True

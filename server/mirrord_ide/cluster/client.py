@@ -13,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import queue
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 
@@ -38,12 +38,102 @@ from mirrord_ide.errors import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 # Measured on 10,000 pods: pages of 1,000-2,000 win. Decoding one page overlaps
 # fetching the next; smaller pages pay more round trips, and a single big page
 # leaves the decoder idle until it has all arrived.
 PAGE_SIZE = 1000
 UNREACHABLE_HINT = "check that the cluster is up and KUBECONFIG/context point at it"
 UNAUTHORIZED_HINT = "credentials expired or rejected: refresh them (e.g. re-run your cloud login)"
+# Opening a connection (TCP connect and TLS handshake) never takes longer than this:
+# a server that accepts TCP but never completes TLS is reported as unreachable.
+CONNECT_TIMEOUT = 5.0
+CA_HINT = (
+    "set the cluster's certificate-authority (or certificate-authority-data) in the "
+    "kubeconfig to the CA that signed the API server's certificate"
+)
+
+
+class DaemonPool(Executor):
+    """A thread pool whose threads never hold the process at exit.
+
+    `ThreadPoolExecutor` (and `asyncio.to_thread`) threads are joined when the
+    interpreter exits, so one call stuck on a silent server or a credential
+    plugin would keep an `exit`ed server alive. These threads are daemons and
+    `shutdown` never waits: abandoned calls are dropped with the process."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self._max = max_workers
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._idle = threading.Semaphore(0)
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._shutdown = False
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new calls after shutdown")
+            future: Future[T] = Future()
+            self._queue.put((future, functools.partial(fn, *args, **kwargs)))
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, call = item
+            del item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = call()
+                except BaseException as error:  # noqa: BLE001 - handed to the waiter
+                    future.set_exception(error)
+                else:
+                    future.set_result(result)
+            del future, call
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            if self._shutdown:
+                return
+            self._shutdown = True
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item[0].cancel()
+            for _ in self._threads:
+                self._queue.put(None)
+
+
+# Kubeconfig loading (files, credential plugins) runs here, off the event loop.
+_LOADER = DaemonPool(4, "kubeconfig")
+
+
+def request_timeout(
+    timeout: float | tuple[float, float] | None,
+) -> tuple[float, float | None]:
+    """(connect, read) seconds: the connect part (TCP and TLS) is bounded on its own."""
+    if timeout is None:
+        return (CONNECT_TIMEOUT, None)
+    if isinstance(timeout, tuple):
+        return (min(timeout[0], CONNECT_TIMEOUT), timeout[1])
+    return (min(timeout, CONNECT_TIMEOUT), timeout)
 
 
 def _status_message(body: Any) -> str | None:
@@ -75,6 +165,78 @@ def _is_timeout(exc: BaseException) -> bool:
         reason = getattr(cur, "reason", None)
         cur = reason if isinstance(reason, BaseException) else cur.__cause__ or cur.__context__
     return False
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what caused it (urllib3 wraps the real error in `reason`)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        yield cur
+        reason = getattr(cur, "reason", None)
+        cur = reason if isinstance(reason, BaseException) else cur.__cause__ or cur.__context__
+
+
+def _handshake_stalled(exc: BaseException) -> bool:
+    """A TCP connection was accepted but the TLS handshake never finished."""
+    return any(
+        isinstance(e, TimeoutError | socket.timeout) and "handshake" in str(e).lower()
+        for e in _chain(exc)
+    )
+
+
+def _tls_problem(exc: BaseException) -> tuple[str, str] | None:
+    """What is wrong with the TLS session, in kubectl's terms (x509: ...), and a hint."""
+    for error in _chain(exc):
+        if isinstance(error, ssl.SSLCertVerificationError):
+            reason = str(error.verify_message or error.reason or "").lower()
+            if "expired" in reason:
+                return (
+                    "the cluster's certificate has expired (x509: certificate has expired)",
+                    "renew the API server's certificate, or check this machine's clock",
+                )
+            if "not yet valid" in reason:
+                return (
+                    "the cluster's certificate is not valid yet (x509: certificate is not yet "
+                    "valid)",
+                    "check this machine's clock",
+                )
+            if "hostname" in reason or "ip address mismatch" in reason:
+                return (
+                    "the cluster's certificate is not valid for the server's address "
+                    "(x509: certificate is valid for other names)",
+                    "use the address the certificate names in the kubeconfig's `server`, or "
+                    "set `tls-server-name`",
+                )
+            return (
+                "the cluster's certificate is not trusted (x509: certificate signed by "
+                "unknown authority)",
+                CA_HINT,
+            )
+        if isinstance(error, ssl.SSLError):
+            reason = str(error.reason or "").lower()
+            if "certificate" in reason and ("bad" in reason or "unknown" in reason):
+                return (
+                    "the cluster rejected the client certificate (tls: bad certificate)",
+                    "check client-certificate and client-key in the kubeconfig "
+                    "(expired, or not signed by the cluster's CA)",
+                )
+            if "wrong version number" in reason or "record layer" in reason:
+                return (
+                    "the server did not answer TLS (is the `server` address an https API server?)",
+                    "check the cluster's server URL in the kubeconfig",
+                )
+            if "key values mismatch" in reason or "pem" in reason:
+                return (
+                    "the kubeconfig's client certificate or key cannot be used",
+                    "check client-certificate and client-key in the kubeconfig",
+                )
+            return (
+                f"TLS handshake with the API server failed ({reason or 'unknown reason'})",
+                "check the cluster's certificate-authority in the kubeconfig",
+            )
+    return None
 
 
 def map_api_error(exc: BaseException, what: str) -> MirrordError:
@@ -110,13 +272,22 @@ def map_api_error(exc: BaseException, what: str) -> MirrordError:
             f"{what}: the API server answered {status} {detail or exc.reason or ''}".rstrip(),
             hint="the cluster is having trouble; try again shortly",
         )
+    if _handshake_stalled(exc):
+        return ClusterUnreachable(
+            f"{what}: the API server accepted the connection but did not complete the TLS "
+            f"handshake within {CONNECT_TIMEOUT:g}s",
+            hint="check the cluster's address and port in the kubeconfig (is it the API "
+            "server?), and any proxy or VPN in between",
+        )
     if isinstance(exc, asyncio.TimeoutError) or _is_timeout(exc):
         return Timeout(f"{what}: no answer from the cluster in time", hint=UNREACHABLE_HINT)
-    if isinstance(exc, SSLError | ssl.SSLError):
-        return ClusterUnreachable(
-            f"{what}: TLS handshake with the API server failed",
-            hint="check the cluster's certificate-authority in the kubeconfig",
+    tls = _tls_problem(exc)
+    if tls is not None or isinstance(exc, SSLError | ssl.SSLError):
+        problem, hint = tls or (
+            "TLS handshake with the API server failed",
+            "check the cluster's certificate-authority in the kubeconfig",
         )
+        return ClusterUnreachable(f"{what}: {problem}", hint=hint)
     if isinstance(exc, HTTPError | ConnectionError | OSError):
         return ClusterUnreachable(f"{what}: cannot connect to the cluster", hint=UNREACHABLE_HINT)
     if isinstance(exc, ConfigException):
@@ -203,10 +374,10 @@ class ClusterClient:
 
     def __init__(self, target: KubeTarget, *, max_workers: int = 8) -> None:
         self._target = target
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="k8s")
+        self._pool = DaemonPool(max_workers, "k8s")
         # Page prefetches get their own threads: a list running on the pool never waits
         # for a pool slot held by another list.
-        self._prefetch = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="k8s-page")
+        self._prefetch = DaemonPool(max_workers, "k8s-page")
         self._closed = threading.Event()
 
     @classmethod
@@ -217,7 +388,9 @@ class ClusterClient:
     @classmethod
     async def connect(cls, settings: KubeSettings, *, timeout: float = 15.0) -> ClusterClient:
         try:
-            target = await asyncio.wait_for(asyncio.to_thread(load_kube_target, settings), timeout)
+            loop = asyncio.get_running_loop()
+            loading = loop.run_in_executor(_LOADER, load_kube_target, settings)
+            target = await asyncio.wait_for(loading, timeout)
         except TimeoutError:
             raise Timeout(
                 "loading the kubeconfig took too long (a slow credential plugin?)",
@@ -286,7 +459,7 @@ class ClusterClient:
             header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"],
         )
-        response = api.call_api(*serialized, _request_timeout=timeout)
+        response = api.call_api(*serialized, _request_timeout=request_timeout(timeout))
         raw = response.response
         if not 200 <= response.status <= 299:
             response.read()
@@ -475,12 +648,3 @@ def _rename(error: MirrordError, internal: str, what: str) -> MirrordError:
         error.message = what + error.message[len(internal_words) :]
         error.args = (error.message,)
     return error
-
-
-def api_path(kind_path: str, namespace: str | None, name: str | None = None) -> str:
-    """`/api/v1/pods` or `/api/v1/namespaces/NS/pods[/NAME]` for a collection path."""
-    prefix, _, resource = kind_path.rpartition("/")
-    out = f"{prefix}/namespaces/{quote(namespace, safe='')}/{resource}" if namespace else kind_path
-    if name:
-        out += "/" + quote(name, safe="")
-    return out

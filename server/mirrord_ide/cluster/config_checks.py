@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mirrord_ide.cluster.kinds import TARGET_KIND_ORDER
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import DEFAULT_TIMEOUT, ClusterService, closest
 from mirrord_ide.cluster.targets import SIDECARS
@@ -24,7 +25,8 @@ from mirrord_ide.config.target_path import (
 )
 from mirrord_ide.errors import MirrordError
 
-CHECKED_KINDS = frozenset({"pod", "deployment", "rollout", "statefulset", "job", "cronjob"})
+# The kinds discovery lists, so their objects can be looked up in its catalog.
+CHECKED_KINDS = frozenset(TARGET_KIND_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 Owns the cluster connection (made lazily, retried after a failure) and the
 watch-backed catalog. Every method takes a deadline and raises only
-`MirrordError`s. Used by the LSP requests, `mirrord-ide ls` and the live
-config checks.
+`MirrordError`s; a namespace Kubernetes would not accept is `InvalidConfig`
+before any request is made. Used by the LSP requests, `mirrord-ide ls` and the
+live config checks.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import orjson
 from mirrord_ide.cluster.catalog import Catalog, Snapshot
 from mirrord_ide.cluster.client import ClusterClient
 from mirrord_ide.cluster.gcpause import collector_paused
+from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.records import decode_namespace
 from mirrord_ide.cluster.targets import Target, TargetRules, build_targets, sort_key
 from mirrord_ide.errors import Forbidden, MirrordError, NotFound
+from mirrord_ide.names import check_namespace
 
 DEFAULT_TIMEOUT = 10.0
 NAMESPACE_TTL = 10.0
@@ -143,7 +146,7 @@ class ClusterService:
             return cached[1]
         try:
             raw = await client.list_raw(
-                "/api/v1/namespaces", timeout=timeout, transform=decode_namespace
+                api_url("namespace"), timeout=timeout, transform=decode_namespace
             )
             names = sorted(ns.name for ns in raw.items)
             if client.namespace not in names:
@@ -161,14 +164,14 @@ class ClusterService:
         return listing
 
     async def namespace_exists(self, namespace: str, timeout: float | None = None) -> bool | None:
-        """True/False, or None when the user may not tell (get on namespaces forbidden)."""
+        """True/False, or None when the user may not tell (get on namespaces forbidden).
+        Raises `InvalidConfig` for a name that cannot be a namespace."""
         if namespace in self._known:
             return self._known[namespace]
+        path = api_url("namespace", name=namespace)
         client = await self.client(timeout)
         try:
-            await client.get_json(
-                f"/api/v1/namespaces/{namespace}", timeout=timeout or self.timeout
-            )
+            await client.get_json(path, timeout=timeout or self.timeout)
             exists: bool | None = True
         except NotFound:
             exists = False
@@ -191,6 +194,7 @@ class ClusterService:
     # -- targets ------------------------------------------------------------------------
 
     async def snapshot(self, namespace: str, timeout: float | None = None) -> Snapshot:
+        check_namespace(namespace)
         timeout = timeout or self.timeout
         catalog = await self.catalog(timeout)
         check = asyncio.ensure_future(self._require_namespace(namespace, timeout))
@@ -198,13 +202,21 @@ class ClusterService:
             snap = await catalog.snapshot(namespace, timeout=timeout)
         except MirrordError:
             # An unknown namespace explains a failed list best.
-            await check
+            await self._checked(check, catalog, namespace)
             raise
         except BaseException:
             check.cancel()
             raise
-        await check
+        await self._checked(check, catalog, namespace)
         return snap
+
+    @staticmethod
+    async def _checked(check: asyncio.Future[None], catalog: Catalog, namespace: str) -> None:
+        try:
+            await check
+        except NotFound:
+            catalog.drop(namespace)  # nothing to watch there
+            raise
 
     async def list_targets(
         self,
@@ -216,8 +228,10 @@ class ClusterService:
     ) -> TargetListing:
         timeout = timeout or self.timeout
         rules = rules or TargetRules.none()
+        if namespace:
+            check_namespace(namespace)
         client = await self.client(timeout)
-        ns = namespace or client.namespace
+        ns = namespace or check_namespace(client.namespace, "the kubeconfig context")
         if all_namespaces:
             return await self._list_all(ns, rules, timeout)
         snap = await self.snapshot(ns, timeout)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from mirrord_ide.cluster.kinds import OPERATOR_KINDS, TARGET_KIND_ORDER
 from mirrord_ide.cluster.records import PodRecord, WorkloadRecord
 
 # Containers injected by meshes and agents; mirrord never targets them.
@@ -30,9 +31,9 @@ SIDECARS = frozenset(
         "traffic-agent",
     }
 )
-KIND_ORDER = ("deployment", "rollout", "statefulset", "cronjob", "job", "pod")
+KIND_ORDER = TARGET_KIND_ORDER
 KIND_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
-OPERATOR_ONLY = frozenset({"job", "cronjob", "statefulset", "service", "replicaset"})
+NEEDS_OPERATOR = "needs the mirrord operator"
 # What mirrord accepts with `feature.copy_target` (its `compatible_target_types`).
 COPY_TARGET_KINDS = frozenset({"deployment", "statefulset", "replicaset", "job", "cronjob", "pod"})
 
@@ -63,6 +64,17 @@ class Target:
         return out
 
 
+def _operator_excluded(operator: Any) -> dict[str, str]:
+    """Kinds only the operator can target, unless the config turns it on
+    (mirrord's `requires_operator`, see `cluster/kinds.py`)."""
+    if operator is True:
+        return {}
+    why = NEEDS_OPERATOR + (
+        " (`operator` is false)" if operator is False else "; set `operator: true` to use it"
+    )
+    return dict.fromkeys(sorted(OPERATOR_KINDS), why)
+
+
 @dataclass(slots=True, frozen=True)
 class TargetRules:
     """Kinds the config rules out, each with the reason shown to the user."""
@@ -73,7 +85,8 @@ class TargetRules:
 
     @staticmethod
     def none() -> TargetRules:
-        return TargetRules(excluded={})
+        """No config: the operator is not turned on, so its kinds are ruled out."""
+        return TargetRules(excluded=_operator_excluded(None))
 
     @staticmethod
     def from_config(config: Any) -> TargetRules:
@@ -95,9 +108,8 @@ class TargetRules:
             if scale_down:
                 excluded["pod"] = "not compatible with feature.copy_target.scale_down"
             targetless_reason = why
-        if operator is False:
-            for kind in OPERATOR_ONLY:
-                excluded.setdefault(kind, "requires the mirrord operator (operator is false)")
+        for kind, why in _operator_excluded(operator).items():
+            excluded.setdefault(kind, why)
         return TargetRules(
             excluded=excluded, targetless_reason=targetless_reason, copy_target=copy_on
         )
@@ -123,27 +135,46 @@ def make_path(kind: str, name: str, container: str | None) -> str:
     return f"{kind}/{name}/container/{container}" if container else f"{kind}/{name}"
 
 
-def pod_unavailable_reason(pod: PodRecord, container: str) -> str | None:
-    """Why `container` of `pod` cannot be targeted now, or None if it can."""
+@dataclass(frozen=True, slots=True)
+class PodProblem:
+    """Why a pod's container cannot be targeted: a short reason for lists (the
+    picker, `ls`) and the same fact as a sentence about the pod (launch errors)."""
+
+    reason: str  # e.g. "CrashLoopBackOff", "terminating", "Pending"
+    sentence: str  # completes "pod `x` in namespace `y` ...", e.g. "is being deleted"
+
+
+def pod_problem(pod: PodRecord, container: str) -> PodProblem | None:
+    """The one targetability rule for discovery and launch: the pod is running,
+    not being deleted, scheduled on a node, and `container` is ready with an id
+    (mirrord's open-source path needs all of these to attach its agent)."""
     if pod.deletion:
-        return "terminating"
+        return PodProblem("terminating", "is being deleted")
     status = pod.status_of(container)
-    if pod.phase == "Succeeded":
-        return "Completed"
-    if pod.phase == "Failed":
-        return (
-            status.terminated_reason if status and status.terminated_reason else None
-        ) or "Failed"
-    if status is not None and status.waiting_reason:
-        return status.waiting_reason  # CrashLoopBackOff, ImagePullBackOff, ContainerCreating...
-    if pod.phase == "Pending":
-        return "Pending"
-    if pod.phase != "Running":
-        return pod.phase or "Unknown"
-    if status is None or not status.ready:
-        if status is not None and status.terminated_reason:
-            return status.terminated_reason
-        return "container not ready"
+    waiting = status.waiting_reason if status is not None else None
+    terminated = status.terminated_reason if status is not None else None
+    phase = pod.phase or "Unknown"
+    if phase != "Running":
+        if phase == "Succeeded":
+            reason = "Completed"
+        elif phase == "Failed":
+            reason = terminated or "Failed"
+        else:
+            # CrashLoopBackOff, ImagePullBackOff, ContainerCreating... say more than "Pending".
+            reason = waiting or phase
+        return PodProblem(reason, f"is not in 'Running' phase (phase: {phase})")
+    if not pod.node:
+        return PodProblem("not scheduled", "is not scheduled on a node")
+    if status is None:
+        return PodProblem("container not ready", f"reports no status for container `{container}`")
+    if not status.ready:
+        why = waiting or terminated
+        return PodProblem(
+            why or "container not ready",
+            f"has container `{container}` not ready" + (f" ({why})" if why else ""),
+        )
+    if not status.container_id:
+        return PodProblem("starting", f"has no container id for `{container}` yet")
     return None
 
 
@@ -178,7 +209,8 @@ def pod_targets(pod: PodRecord, rules: TargetRules) -> list[Target]:
             # A copy is made from the pod's spec, so its current state does not matter.
             reason = "terminating" if pod.deletion else None
         else:
-            reason = pod_unavailable_reason(pod, container)
+            problem = pod_problem(pod, container)
+            reason = None if problem is None else problem.reason
         path = make_path("pod", pod.name, container if several else None)
         out.append(Target(path, "pod", pod.name, pod.namespace, container, reason is None, reason))
     return out

@@ -1,10 +1,11 @@
 """Semantic checks over a validated config: the conflicts mirrord rejects at start-up.
 
 Each check is a small function returning `Problem`s with a stable code, located at the
-most precise key. When the config names no target at all, the IDE shows its target
+most precise key. Severities follow mirrord: what `LayerConfig::verify`
+(`mirrord/config/src/lib.rs`) returns as an error is an error here, what it adds as a
+warning is a warning. When the config names no target at all, the IDE shows its target
 picker, so checks that assume a targetless run are *warnings* with a hint then; they
-are errors only when the config says `"targetless"` explicitly. `env.include` with
-`env.exclude` is a warning: mirrord's own documented examples combine them.
+are errors only when the config says `"targetless"` explicitly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .kube_names import check_kube_names
 from .model import (
     CopyTargetConfig,
     EnvConfig,
@@ -21,6 +23,7 @@ from .model import (
     IncomingConfig,
     MirrordConfig,
     NetworkConfig,
+    OutgoingConfig,
     TargetObject,
     TargetSpec,
 )
@@ -154,23 +157,26 @@ def check_targetless_ephemeral(config: MirrordConfig) -> list[Problem]:
 
 
 def check_env_include_exclude(config: MirrordConfig) -> list[Problem]:
+    # An error in `LayerConfig::verify` (`mirrord/config/src/lib.rs`) and again when the
+    # CLI fetches the remote env (`mirrord/cli/src/execution.rs` `fetch_env_vars`). Some
+    # of mirrord's documented examples combine the two; mirrord itself rejects them.
     env = config.feature.env
     if isinstance(env, EnvConfig) and env.include is not None and env.exclude is not None:
         return [
             Problem(
                 ("feature", "env", "exclude"),
-                "`include` and `exclude` are both set; mirrord treats them as exclusive, "
-                "so keep only one of them",
+                "`include` and `exclude` cannot both be set: mirrord refuses to start with "
+                "both env filters; keep only one of them",
                 "env-include-exclude",
-                severity="warning",
             )
         ]
     return []
 
 
 def check_ports_conflict(config: MirrordConfig) -> list[Problem]:
+    # `mirrord/config/src/lib.rs` `verify`: a non-empty `ignore_ports` with `ports` set.
     _mode, incoming, _where = incoming_of(config)
-    if incoming is not None and incoming.ports is not None and incoming.ignore_ports is not None:
+    if incoming is not None and incoming.ports is not None and incoming.ignore_ports:
         return [
             Problem(
                 INCOMING + ("ignore_ports",),
@@ -181,11 +187,11 @@ def check_ports_conflict(config: MirrordConfig) -> list[Problem]:
     return []
 
 
+# The filters `LayerConfig::verify` (`mirrord/config/src/lib.rs`) allows only one of.
+# `method_filter` and `header_filter_jq` are not counted there.
 _SINGLE_FILTERS = (
     "header_filter",
-    "header_filter_jq",
     "path_filter",
-    "method_filter",
     "body_filter",
     "all_of",
     "any_of",
@@ -217,6 +223,33 @@ def check_http_filters(config: MirrordConfig) -> list[Problem]:
                 Problem(base + (key,), f"`{key}` must not be empty", "empty-filter-list")
             )
     return problems
+
+
+def check_empty_http_filters(config: MirrordConfig) -> list[Problem]:
+    """Present but empty filter strings: an error in `LayerConfig::verify`
+    (`mirrord/config/src/lib.rs`, `HttpFilterConfig::ensure_no_empty_strings` in
+    `mirrord/config/src/feature/network/incoming/http_filter.rs`)."""
+    _mode, incoming, _where = incoming_of(config)
+    http = _http_filter(incoming)
+    if http is None:
+        return []
+    base = INCOMING + ("http_filter",)
+    places: list[tuple[KeyPath, Any]] = [
+        (base + (key,), getattr(http, key))
+        for key in ("header_filter", "path_filter", "method_filter", "header_filter_jq")
+    ]
+    if http.body_filter is not None:
+        for key in ("query", "matches"):
+            places.append((base + ("body_filter", key), getattr(http.body_filter, key)))
+    for group in ("all_of", "any_of"):
+        for i, inner in enumerate(getattr(http, group) or []):
+            for key in ("header", "path", "method", "query", "matches"):
+                places.append((base + (group, i, key), getattr(inner, key)))
+    return [
+        Problem(where, "an HTTP filter cannot be an empty string", "empty-http-filter")
+        for where, value in places
+        if value == ""
+    ]
 
 
 def _duplicates(values: Iterable[Any]) -> list[tuple[int, Any]]:
@@ -263,6 +296,7 @@ def check_duplicate_ports(config: MirrordConfig) -> list[Problem]:
 
 
 def check_startup_retry(config: MirrordConfig) -> list[Problem]:
+    # Both are errors in `LayerConfig::verify` (`mirrord/config/src/lib.rs`).
     retry = config.startup_retry
     if retry.min_ms > retry.max_ms:
         return [
@@ -271,6 +305,10 @@ def check_startup_retry(config: MirrordConfig) -> list[Problem]:
                 f"`min_ms` ({retry.min_ms}) is larger than `max_ms` ({retry.max_ms})",
                 "out-of-range",
             )
+        ]
+    if retry.max_ms == 0:
+        return [
+            Problem(("startup_retry", "max_ms"), "`max_ms` must be greater than 0", "out-of-range")
         ]
     return []
 
@@ -282,6 +320,8 @@ def check_agent_timeouts(config: MirrordConfig) -> list[Problem]:
                 ("agent", "startup_timeout"),
                 "a startup timeout of 0 seconds gives the agent no time to start",
                 "out-of-range",
+                # mirrord accepts it (`mirrord/config/src/agent.rs`); the session then fails.
+                severity="warning",
             )
         ]
     return []
@@ -419,6 +459,101 @@ def check_target_object_container(config: MirrordConfig) -> list[Problem]:
     return []
 
 
+def check_label_target(config: MirrordConfig) -> list[Problem]:
+    """What `LayerConfig::verify` (`mirrord/config/src/lib.rs`) refuses with a label target."""
+    info = target_info(config)
+    if info.target is None or info.target.kind != "label":
+        return []
+    feature = config.feature
+    problems: list[Problem] = []
+    enabled, where = _copy_target(config)
+    if enabled:
+        problems.append(
+            Problem(where, "copy_target is not supported with label targets", "label-conflict")
+        )
+    if config.multi_cluster is True:
+        problems.append(
+            Problem(
+                ("multi_cluster",),
+                "label targets are not supported in multi-cluster sessions; set "
+                "`multi_cluster` to false to use the primary cluster only",
+                "label-conflict",
+            )
+        )
+    if feature.split_queues:
+        problems.append(
+            Problem(
+                ("feature", "split_queues"),
+                "queue splitting is not supported with label targets",
+                "label-conflict",
+            )
+        )
+    if feature.db_branches:
+        problems.append(
+            Problem(
+                ("feature", "db_branches"),
+                "database branching is not supported with label targets",
+                "label-conflict",
+            )
+        )
+    return problems
+
+
+def check_remote_filter_without_dns(config: MirrordConfig) -> list[Problem]:
+    """A warning in `LayerConfig::verify` (`mirrord/config/src/lib.rs`)."""
+    network = _network(config)
+    if network is None or not isinstance(network.outgoing, OutgoingConfig):
+        return []
+    flt = network.outgoing.filter
+    dns_on = network.dns if isinstance(network.dns, bool) else network.dns.enabled
+    if flt is None or flt.remote is None or dns_on:
+        return []
+    return [
+        Problem(
+            ("feature", "network", "outgoing", "filter", "remote"),
+            "the outgoing filter names hosts to connect to remotely, but remote DNS is off, "
+            "so their addresses are resolved locally; consider turning `dns` on",
+            "remote-filter-without-dns",
+            severity="warning",
+        )
+    ]
+
+
+def check_copy_target_without_steal(config: MirrordConfig) -> list[Problem]:
+    """A warning in `LayerConfig::verify` (`mirrord/config/src/lib.rs`)."""
+    enabled, where = _copy_target(config)
+    mode, _incoming, _where = incoming_of(config)
+    if not enabled or mode == "steal":
+        return []
+    return [
+        Problem(
+            where,
+            "copy_target without steal mode may leave requests in the cluster unanswered: "
+            "the app itself is not running in the copied pod",
+            "copy-target-without-steal",
+            severity="warning",
+        )
+    ]
+
+
+def check_port_mapping_same_port(config: MirrordConfig) -> list[Problem]:
+    """A warning in `LayerConfig::verify` (`mirrord/config/src/lib.rs`)."""
+    _mode, incoming, _where = incoming_of(config)
+    if incoming is None or not incoming.port_mapping:
+        return []
+    return [
+        Problem(
+            INCOMING + ("port_mapping", i),
+            f"port {local} is mapped to itself; a mapping is only needed when the local app "
+            "listens on a different port than the remote one",
+            "redundant-port-mapping",
+            severity="warning",
+        )
+        for i, (local, remote) in enumerate(incoming.port_mapping)
+        if local == remote
+    ]
+
+
 def check_no_target(config: MirrordConfig) -> list[Problem]:
     """No target at all: not wrong, but the IDE will ask at every launch. A hint
     (with a quick fix) tells the user how to make the choice permanent."""
@@ -443,6 +578,7 @@ CHECKS: tuple[Callable[[MirrordConfig], list[Problem]], ...] = (
     check_env_include_exclude,
     check_ports_conflict,
     check_http_filters,
+    check_empty_http_filters,
     check_duplicate_ports,
     check_startup_retry,
     check_agent_timeouts,
@@ -452,6 +588,11 @@ CHECKS: tuple[Callable[[MirrordConfig], list[Problem]], ...] = (
     check_agent_namespace_ignored,
     check_deprecated,
     check_target_object_container,
+    check_label_target,
+    check_remote_filter_without_dns,
+    check_copy_target_without_steal,
+    check_port_mapping_same_port,
+    check_kube_names,
 )
 
 

@@ -26,3 +26,28 @@ class Problem:
     @property
     def dotted_path(self) -> str:
         return ".".join(str(p) for p in self.path)
+
+
+class LargeNumber(int):
+    """An integer written with more digits than can be held exactly (Python refuses
+    to convert more than a few thousand). It stands as a value beyond every bound a
+    mirrord field has, so validation reports it as out of range, and it shows an
+    abbreviation of the digits as written."""
+
+    text: str
+
+    def __new__(cls, text: str) -> LargeNumber:
+        stripped = text.strip()
+        obj = super().__new__(cls, -(2**256) if stripped.startswith("-") else 2**256)
+        obj.text = stripped
+        return obj
+
+    def __repr__(self) -> str:
+        digits = self.text.lstrip("+-")
+        sign = "-" if self.text.startswith("-") else ""
+        return f"{sign}{digits[:6]}…{digits[-3:]} ({len(digits)} digits)"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -320,3 +320,32 @@ def fields_under(path: KeyPath) -> list[FieldInfo]:
 
 def allowed_keys(path: KeyPath) -> list[str]:
     return [f.name for f in fields_under(path)]
+
+
+def _bounds_in(items: Iterable[Any]) -> tuple[int | None, int | None]:
+    low: int | None = None
+    high: int | None = None
+    for item in items:
+        for meta in getattr(item, "metadata", None) or [item]:
+            low = getattr(meta, "ge", low)
+            high = getattr(meta, "le", high)
+    return low, high
+
+
+def integer_bounds(path: KeyPath) -> tuple[int | None, int | None]:
+    """The inclusive range of an integer field at `path` (from its Rust type, e.g. u16
+    is 0..65535), as far as the model states it."""
+    found = _resolve(tuple(path))
+    if found is None:
+        return None, None
+    tp, f = found
+    metadata: list[Any] = list(f.metadata) if f is not None else []
+    stack = [tp]
+    while stack:
+        item = stack.pop()
+        if get_origin(item) is Annotated:
+            metadata.extend(get_args(item)[1:])
+            stack.append(get_args(item)[0])
+        elif get_origin(item) in (Union, types.UnionType):
+            stack.extend(get_args(item))
+    return _bounds_in(metadata)

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from mirrord_ide.config.suggest import close_matches
 
 from .model import MirrordConfig
-from .problems import KeyPath, Problem
-from .schema_info import allowed_keys, enum_values_of, expected_text, type_at
+from .problems import KeyPath, LargeNumber, Problem
+from .schema_info import allowed_keys, enum_values_of, expected_text, integer_bounds, type_at
 from .target_path import OBJECT_KEYS, TargetPathError, parse_target_path, target_from_object
 
 _MAX_ROUNDS = 8
@@ -191,7 +191,7 @@ def _to_problem(err: Any, path: KeyPath, root: Any) -> tuple[Problem | None, boo
     if kind == "literal_error":
         return _invalid_value(path, value), False
     if kind in _RANGE_ERRORS:
-        return Problem(path, _range_message(value, kind, ctx), "out-of-range"), False
+        return Problem(path, _range_message(value, kind, ctx, path), "out-of-range"), False
     if kind == "value_error":
         message = str(err.get("msg", "invalid value"))
         message = message.removeprefix("Value error, ")
@@ -226,7 +226,23 @@ def _invalid_value(path: KeyPath, value: Any) -> Problem:
     return Problem(path, message, "invalid-value", data=data)
 
 
-def _range_message(value: Any, kind: str, ctx: Mapping[str, Any]) -> str:
+def _bound_text(bound: int) -> str:
+    for exp in (64, 63):  # 20-digit bounds are easier to read as powers
+        if bound == 2**exp - 1:
+            return f"2^{exp}-1"
+        if bound == -(2**exp):
+            return f"-2^{exp}"
+    return str(bound)
+
+
+def _range_message(value: Any, kind: str, ctx: Mapping[str, Any], path: KeyPath) -> str:
+    """Names the field's whole range (its Rust integer type, e.g. u16 is 0..65535)."""
+    low, high = integer_bounds(path)
+    if low is not None and high is not None:
+        return (
+            f"{_short(value)} is out of range: must be within "
+            f"{_bound_text(low)}..{_bound_text(high)}"
+        )
     bound = next(iter(ctx.values()), None)
     if kind in ("less_than_equal", "less_than") and bound in _UNSIGNED_MAXIMA:
         return f"{_short(value)} is out of range: must be within {_UNSIGNED_MAXIMA[bound]}"
@@ -264,6 +280,8 @@ def describe_value(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, LargeNumber):
+        return repr(value)
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -309,14 +327,23 @@ def _target_problems(root: Mapping[str, Any]) -> list[Problem]:
                     Problem(path, exc.message, "invalid-target-path", data={"reason": exc.code})
                 )
             continue
-        if parsed.requires_operator:
+        if parsed.requires_operator and root.get("operator") is not True:
+            # `mirrord/config/src/target.rs` `requires_operator` names these kinds;
+            # `LayerConfig::verify` (`mirrord/config/src/lib.rs`) fails with
+            # `TargetRequiresOperator` when `operator` is false. Unset, mirrord tries the
+            # operator and fails only if none is installed: a warning.
+            off = root.get("operator") is False
             problems.append(
                 Problem(
                     path,
-                    f"`{parsed.kind}` targets need the mirrord operator; without it only "
-                    "pod, deployment, rollout and targetless work",
+                    f"`{parsed.kind}` targets need the mirrord operator"
+                    + (
+                        ", but `operator` is false"
+                        if off
+                        else "; without it only pod, deployment, rollout and targetless work"
+                    ),
                     "requires-operator",
-                    severity="warning",
+                    severity="error" if off else "warning",
                     data={"kind": parsed.kind},
                 )
             )

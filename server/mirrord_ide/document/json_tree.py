@@ -1,4 +1,9 @@
-"""JSON (with comments and trailing commas) into a position-keeping tree."""
+"""JSON into a position-keeping tree, read as strictly as mirrord reads it.
+
+mirrord parses `.json` configs with serde_json (`mirrord/config/src/lib.rs`,
+`LayerFileConfig::from_path`): comments and trailing commas are errors there, so they
+are syntax errors here, each with its own message. The rest of the document is still
+read, so its other problems are reported too."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from tree_sitter import Node as TsNode
 from tree_sitter import Tree
 
+from mirrord_ide.config.problems import LargeNumber
 from mirrord_ide.document.lines import LineIndex
 from mirrord_ide.document.tree import (
     DuplicateKey,
@@ -47,7 +53,8 @@ def _number(text: str) -> Any:
     try:
         return int(text)
     except ValueError:
-        pass
+        if text.lstrip("-").isdigit():
+            return LargeNumber(text)  # more digits than Python converts
     try:
         return float(text)
     except ValueError:
@@ -141,33 +148,14 @@ def _load(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
 
 
-def _without_comments(text: str, tree: Tree) -> str | None:
-    comments = nodes_of_type(tree, "json", "comment")
-    if not comments:
-        return None
-    data = bytearray(text.encode("utf-8", "surrogatepass"))
-    for comment in comments:
-        data[comment.start_byte : comment.end_byte] = b" " * (comment.end_byte - comment.start_byte)
-    return data.decode("utf-8", "surrogatepass")
-
-
 def _read_whole(text: str, tree: Tree) -> tuple[bool, Any]:
     """The document's value from the C JSON reader, when that is certain to
-    equal what the exact walk gives: a clean tree (comments blanked out), no
-    duplicate keys, no NaN/Infinity."""
+    equal what the exact walk gives: a clean tree, strict JSON (the reader
+    refuses comments and trailing commas), no duplicate keys, no NaN/Infinity."""
     if tree.root_node.has_error:
         return False, None
     try:
         return True, _load(text)
-    except (ValueError, RecursionError, _Rejected):
-        pass
-    if "/" not in text:
-        return False, None
-    blanked = _without_comments(text, tree)
-    if blanked is None:
-        return False, None
-    try:
-        return True, _load(blanked)
     except (ValueError, RecursionError, _Rejected):
         return False, None
 
@@ -227,18 +215,22 @@ def _next_token(node: TsNode) -> TsNode | None:
     return sibling
 
 
-def _is_trailing_comma(node: TsNode) -> bool:
-    """`[1, 2,]` and `{"a": 1,}` are accepted, as in JSON with comments. The
-    parser reports them as a stray `,` or as a missing value before the bracket."""
+def _trailing_comma(node: TsNode) -> TsNode | None:
+    """The comma of `[1, 2,]` or `{"a": 1,}`, which the parser reports as a stray
+    `,` or as a missing value before the bracket; None for any other problem."""
     after = _next_token(node)
     if after is None or after.type not in ("}", "]"):
-        return False
+        return None
     if node.is_missing:
         before = node.prev_sibling
         while before is not None and before.type == "comment":
             before = before.prev_sibling
-        return before is not None and before.type == ","
-    return node_text(node).strip() == ","
+        return before if before is not None and before.type == "," else None
+    return node if node_text(node).strip() == "," else None
+
+
+_TRAILING_COMMA = "trailing comma: mirrord reads JSON strictly (serde_json); remove the `,`"
+_COMMENT = "comments are not allowed in JSON: mirrord reads it strictly (serde_json)"
 
 
 def _missing_message(node: TsNode) -> str:
@@ -264,9 +256,22 @@ def _top_values(tree: Tree) -> list[TsNode]:
 
 
 def _parse_exact(text: str, tree: Tree, lines: LineIndex) -> ParsedDocument:
-    errors = collect_syntax_errors(
-        tree, lines, ignore=_is_trailing_comma, missing_message=_missing_message
-    )
+    strict: list[SyntaxProblem] = []
+
+    def not_json(node: TsNode) -> bool:
+        comma = _trailing_comma(node)
+        if comma is not None:
+            strict.append(SyntaxProblem(ts_range(lines, comma), _TRAILING_COMMA))
+        return comma is not None
+
+    errors = collect_syntax_errors(tree, lines, ignore=not_json, missing_message=_missing_message)
+    if "/" in text:
+        strict.extend(
+            SyntaxProblem(ts_range(lines, c), _COMMENT)
+            for c in nodes_of_type(tree, "json", "comment")
+        )
+    errors.extend(strict)
+    errors.sort(key=lambda p: (p.range.start.line, p.range.start.character))
     builder = _Builder(lines, text_getter(text), clean=not tree.root_node.has_error)
     root: Node | None = None
     for child in _top_values(tree):

@@ -10,7 +10,7 @@ from typing import Any
 
 from tree_sitter import Node as TsNode
 
-from mirrord_ide.config.problems import KeyPath
+from mirrord_ide.config.problems import KeyPath, LargeNumber
 from mirrord_ide.document.lines import LineIndex
 from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
 from mirrord_ide.document.ts_common import (
@@ -60,7 +60,9 @@ def _scalar_value(kind: str, text: str) -> Any:
         try:
             return int(text, 0)
         except ValueError:
-            pass
+            digits = text.lstrip("+-").replace("_", "")
+            if digits.isdigit() and len(digits) > 1000:
+                return LargeNumber(text.replace("_", ""))  # more digits than Python converts
     elif kind == "boolean":
         return text == "true"
     return _toml_scalar(text)
@@ -96,6 +98,10 @@ class _Builder:
         self.clean = clean  # no ERROR or MISSING node anywhere: skip those checks
         self.duplicates: list[DuplicateKey] = []
         self.errors: list[SyntaxProblem] = []
+        # Tables that are defined (by a `[header]`, a dotted key or an inline table),
+        # by id: the toml crate mirrord uses rejects defining one again
+        # (`mirrord/config/src/lib.rs` parses `.toml` with `toml::from_str`).
+        self.defined: set[int] = set()
 
     def value(self, ts: TsNode) -> Node:
         rng = Span(self.lines, ts.start_point, ts.end_point)
@@ -123,7 +129,12 @@ class _Builder:
         return Node(node_kind, rng, value)  # type: ignore[arg-type]
 
     def descend(
-        self, parent: Node, parts: list[TsNode], path: KeyPath, span: Range | Span
+        self,
+        parent: Node,
+        parts: list[TsNode],
+        path: KeyPath,
+        span: Range | Span,
+        by_key: bool = False,
     ) -> tuple[Node, KeyPath] | None:
         """Walk (creating implicit tables) through the parts of a dotted key."""
         node = parent
@@ -134,6 +145,8 @@ class _Builder:
                 key_range = Span(self.lines, part.start_point, part.end_point)
                 child = Node("object", span, key=name, key_range=key_range)
                 node.add(child)
+                if by_key:
+                    self.defined.add(id(child))
             elif child.kind == "array" and child.children and child.children[-1].kind == "object":
                 # `[[a]]` then `[a.b]` or `a.b = …` extends the latest element.
                 path = (*path, name, len(child.children) - 1)
@@ -154,7 +167,7 @@ class _Builder:
         parts = _key_parts(key_ts)
         value_ts = kids[1] if len(kids) > 1 else None
         pair_range = Span(self.lines, pair.start_point, pair.end_point)
-        found = self.descend(table, parts[:-1], path, pair_range)
+        found = self.descend(table, parts[:-1], path, pair_range, by_key=True)
         if found is None:
             return
         parent, parent_path = found
@@ -167,6 +180,8 @@ class _Builder:
         if parent.get(name) is not None:
             self.duplicates.append(DuplicateKey((*parent_path, name), _as_range(key_range)))
             return
+        if child.kind == "object":
+            self.defined.add(id(child))
         parent.add(child)
 
     def table(self, root: Node, table: TsNode, is_array: bool) -> None:
@@ -197,6 +212,16 @@ class _Builder:
             if existing is None:
                 target = Node("object", span, key=name, key_range=key_range)
                 parent.add(target)
+            elif existing.kind == "object" and id(existing) in self.defined:
+                dotted = ".".join(map(str, (*parent_path, name)))
+                self.duplicates.append(
+                    DuplicateKey(
+                        (*parent_path, name),
+                        _as_range(key_range),
+                        f"table `[{dotted}]` is defined more than once",
+                    )
+                )
+                return
             elif existing.kind == "object":
                 # A table header for a table made implicitly by an earlier header.
                 target = existing
@@ -205,6 +230,7 @@ class _Builder:
                 self.duplicates.append(DuplicateKey((*parent_path, name), _as_range(key_range)))
                 return
             path = (*parent_path, name)
+            self.defined.add(id(target))
         for pair in children[1:]:
             if pair.type == "pair":
                 self.pair(target, pair, path)

@@ -143,6 +143,9 @@ class Node:
         return self.value
 
 
+_AS_WRITTEN: Any = object()
+
+
 @dataclass(frozen=True)
 class SyntaxProblem:
     range: Range
@@ -153,6 +156,7 @@ class SyntaxProblem:
 class DuplicateKey:
     path: KeyPath
     key_range: Range
+    message: str | None = None  # default: "duplicate key `<last part of path>`"
 
 
 @dataclass
@@ -163,10 +167,16 @@ class ParsedDocument:
     syntax_errors: list[SyntaxProblem]
     lines: LineIndex
     duplicates: list[DuplicateKey] = field(default_factory=list)
+    # For a templated file: the config as mirrord reads it, after Tera rendering. The
+    # tree (`root`) is then the file as written, with the template tags blanked out.
+    rendered_value: Any = _AS_WRITTEN
 
     @property
     def value(self) -> Any:
-        """The document as plain python; `{}` when nothing could be read."""
+        """The document as plain python (rendered, for a templated file); `{}` when
+        nothing could be read."""
+        if self.rendered_value is not _AS_WRITTEN:
+            return self.rendered_value if self.rendered_value is not None else {}
         if self.root is None:
             return {}
         return self.root.value

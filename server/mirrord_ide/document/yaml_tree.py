@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from tree_sitter import Node as TsNode
 
-from mirrord_ide.config.problems import KeyPath
+from mirrord_ide.config.problems import KeyPath, LargeNumber
 from mirrord_ide.document.lines import LineIndex
 from mirrord_ide.document.tree import DuplicateKey, Node, ParsedDocument, Span, SyntaxProblem
 from mirrord_ide.document.ts_common import (
@@ -53,6 +53,8 @@ def _plain(ts: TsNode, text: str) -> tuple[str, Any]:
         try:
             return "number", int(text, 0)
         except ValueError:
+            if text.lstrip("+-").isdigit():
+                return "number", LargeNumber(text)  # more digits than Python converts
             return "string", text
     if inner == "float_scalar":
         lowered = text.lower().lstrip("+")

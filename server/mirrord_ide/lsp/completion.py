@@ -7,6 +7,7 @@ sent only to clients that support them, others get the snippet's plain text.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,9 +22,11 @@ from mirrord_ide.lsp.convert import (
     to_lsp_range,
 )
 from mirrord_ide.lsp.documents import current
+from mirrord_ide.textrange import Position, Range
 
 if TYPE_CHECKING:
     from mirrord_ide.document.assist import Suggestion
+    from mirrord_ide.document.tree import ParsedDocument
     from mirrord_ide.lsp.server import MirrordLanguageServer
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,13 @@ async def live_values(ls: MirrordLanguageServer, uri: str) -> tuple[list[str], l
     return [str(t) for t in targets], [str(n) for n in namespaces]
 
 
+def _char_at(document: ParsedDocument, position: Position) -> str:
+    if position.line >= document.lines.line_count:
+        return ""
+    offset = document.lines.to_offset(position)
+    return document.text[offset : offset + 1]
+
+
 def _documentation(text: Any, markdown: bool) -> types.MarkupContent | str | None:
     if not text:
         return None
@@ -57,8 +67,20 @@ def _documentation(text: Any, markdown: bool) -> types.MarkupContent | str | Non
     return str(text)
 
 
+def _unquoted(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text.strip(text[0])
+    return value if isinstance(value, str) else text
+
+
 def to_completion_item(
-    suggestion: Suggestion, *, snippets: bool, markdown: bool
+    suggestion: Suggestion,
+    *,
+    snippets: bool,
+    markdown: bool,
+    document: ParsedDocument | None = None,
 ) -> types.CompletionItem:
     text = suggestion.insert_text or suggestion.label
     as_snippet = suggestion.is_snippet and snippets
@@ -66,6 +88,21 @@ def to_completion_item(
         text = snippet_to_plain(text)
     # Clients filter by the text in the replaced range, which may start with a quote.
     filter_text = suggestion.filter_text or (snippet_to_plain(text) if as_snippet else text)
+    replace = suggestion.replace_range
+    quote = filter_text[:1]
+    if (
+        document is not None
+        and quote in ('"', "'")
+        and text.startswith(quote)
+        and _char_at(document, replace.start) == quote
+    ):
+        # Clients do not agree on the word they filter by: VS Code and Neovim
+        # take the text from the edit's start to the cursor, Eglot the symbol at
+        # point, which never includes a quote. An edit that starts after the
+        # opening quote the user typed gives both the bare name to match.
+        replace = Range(Position(replace.start.line, replace.start.character + 1), replace.end)
+        text = text[1:]
+        filter_text = _unquoted(filter_text)
     return types.CompletionItem(
         label=suggestion.label,
         kind=completion_kind(suggestion.kind),
@@ -74,7 +111,7 @@ def to_completion_item(
         insert_text_format=(
             types.InsertTextFormat.Snippet if as_snippet else types.InsertTextFormat.PlainText
         ),
-        text_edit=types.TextEdit(range=to_lsp_range(suggestion.replace_range), new_text=text),
+        text_edit=types.TextEdit(range=to_lsp_range(replace), new_text=text),
         filter_text=filter_text if filter_text != suggestion.label else None,
         sort_text=suggestion.sort_text,
         tags=[types.CompletionItemTag.Deprecated] if suggestion.deprecated else None,
@@ -116,5 +153,9 @@ def register(server: MirrordLanguageServer) -> None:
         except Exception:  # noqa: BLE001 - no completion rather than an error pop-up
             log.exception("completion failed at %s:%s", uri, params.position)
             return None
-        items = [to_completion_item(s, snippets=snippets, markdown=markdown) for s in suggestions]
+        parsed = analyzed.analysis.parsed
+        items = [
+            to_completion_item(s, snippets=snippets, markdown=markdown, document=parsed)
+            for s in suggestions
+        ]
         return types.CompletionList(is_incomplete=False, items=items)

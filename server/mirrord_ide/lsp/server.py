@@ -13,18 +13,18 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 from mirrord_ide import __version__
+from mirrord_ide.lsp.protocol import MirrordProtocol
+from mirrord_ide.lsp.settings import SETTING_KEYS, check_setting
 from mirrord_ide.lsp.state import AnalyzedDocument
-from mirrord_ide.lsp.stdio import FrameReader
+from mirrord_ide.lsp.stdio import FrameReader, serve
 
 log = logging.getLogger(__name__)
 
@@ -39,29 +39,11 @@ FEATURE_MODULES: list[str] = [
     "mirrord_ide.lsp.session_requests",
 ]
 
-# Keys of the `mirrord` settings section the server understands.
-SETTING_KEYS = ("kubeconfig", "context")
 CONFIGURATION_TIMEOUT = 2.0
 # How often the client process named in `initialize` is checked for liveness.
 PARENT_CHECK_INTERVAL = 1.0
 
 SettingsListener = Callable[[dict[str, Any]], None]
-
-
-class MirrordProtocol(LanguageServerProtocol):
-    """Pins the position encoding to UTF-16.
-
-    Every layer below computes UTF-16 positions, and UTF-16 is the encoding
-    every client must support; a client that offers UTF-8 first (Neovim 0.10+)
-    would otherwise get positions in units it did not expect."""
-
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(
-        self, params: types.InitializeParams
-    ) -> Generator[Any, Any, types.InitializeResult]:
-        if params.capabilities.general is not None:
-            params.capabilities.general.position_encodings = None
-        return (yield from super().lsp_initialize(params))
 
 
 class MirrordLanguageServer(LanguageServer):
@@ -78,6 +60,8 @@ class MirrordLanguageServer(LanguageServer):
         )
         # The `mirrord` section of initializationOptions / workspace configuration.
         self.settings: dict[str, Any] = {}
+        # `clientInfo.name` from `initialize`, when the client sent one.
+        self.client_name: str | None = None
         # Called with the new settings whenever they change (e.g. to drop a cluster client).
         self.settings_listeners: list[SettingsListener] = []
         # Created lazily by the features that need them.
@@ -93,11 +77,12 @@ class MirrordLanguageServer(LanguageServer):
         for key in SETTING_KEYS:
             if key not in section:
                 continue
-            value = section[key]
-            if value is not None and not isinstance(value, str):
-                log.warning("ignoring setting mirrord.%s: expected a string", key)
+            try:
+                value = check_setting(key, section[key])
+            except ValueError as error:
+                log.warning("ignoring setting mirrord.%s: %s", key, error)
                 continue
-            if value in ("", None):
+            if value is None:
                 changed |= self.settings.pop(key, None) is not None
             elif self.settings.get(key) != value:
                 self.settings[key] = value
@@ -115,16 +100,10 @@ class MirrordLanguageServer(LanguageServer):
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         self._stdin_reader = FrameReader((stdin or sys.stdin.buffer).fileno())
+        protocol = self.protocol
+        assert isinstance(protocol, MirrordProtocol)
         try:
-            asyncio.run(
-                run_async(
-                    stop_event=self._stop_event,
-                    reader=self._stdin_reader,
-                    protocol=self.protocol,
-                    logger=log,
-                    error_handler=self.report_server_error,
-                )
-            )
+            asyncio.run(serve(self._stdin_reader.read, protocol.handle_body, self._stop_event))
         except BrokenPipeError:
             log.info("the client closed the connection")
         except (KeyboardInterrupt, SystemExit):
@@ -192,6 +171,8 @@ async def _watch_parent(ls: MirrordLanguageServer, pid: int) -> None:
 def _register_core(server: MirrordLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: MirrordLanguageServer, params: types.InitializeParams) -> None:
+        if params.client_info is not None:
+            ls.client_name = params.client_info.name
         ls.update_settings(_mirrord_section(params.initialization_options))
 
     @server.feature(types.INITIALIZED)

@@ -1,10 +1,14 @@
-"""`mirrord/startSession`, `mirrord/stopSession`, `mirrord/listSessions`.
+"""`mirrord/startSession`, `mirrord/stopSession`, `mirrord/listSessions` and the
+`mirrord/sessionEnded` notification.
 
-A thin adapter from LSP to `mirrord_ide.agent.sessions.SessionManager`:
-params in, work-done progress out, both cancellation channels honoured
-(`$/cancelRequest` cancels the handler; `window/workDoneProgress/cancel`
-cancels the launch), and every session's agent removed on `shutdown`,
-`exit`, or when the client goes away (stdin closed).
+Two session engines (the `mirrord.engine` setting): `mirrord-cli` runs the user's
+mirrord CLI (`mirrord_ide.cli_engine`), `builtin` is the server's own agent launch
+(`mirrord_ide.agent.sessions.SessionManager`); `auto` uses the CLI when one is found.
+This module adapts both to LSP: params in, work-done progress out, both cancellation
+channels honoured (`$/cancelRequest` cancels the handler;
+`window/workDoneProgress/cancel` cancels the launch), a notification for every session
+that ends, and every session ended on `shutdown`, `exit`, or when the client goes away
+(stdin closed).
 """
 
 from __future__ import annotations
@@ -19,9 +23,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
@@ -31,6 +33,16 @@ from mirrord_ide.lsp.edge import custom_request
 log = logging.getLogger(__name__)
 
 SESSIONS = "sessions"
+CLI_SESSIONS = "cli_sessions"
+SESSION_ENDED = "mirrord/sessionEnded"
+# What the builtin engine gives when its result does not say.
+BUILTIN_CAPABILITIES: dict[str, Any] = {
+    "env": "spec",
+    "incoming": "off",
+    "outgoing": False,
+    "files": False,
+}
+NO_CLI_HINT = "install mirrord or set mirrord.cliPath"
 START_TIMEOUT_SLACK = 30.0
 THREAD_THRESHOLD_CHARS = 20_000
 # Seconds after `initialized` before leftover agents are looked for.
@@ -68,10 +80,46 @@ def session_manager(ls: Any) -> Any:
                 atexit.register(manager.stop_all_sync)
             return kubes[id(client)]
 
-        manager = SessionManager(kube)
+        def on_notice(session_id: str, message: str) -> None:
+            ls.protocol.notify(
+                types.WINDOW_SHOW_MESSAGE,
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"mirrord: {message}"
+                ),
+            )
+
+        manager = SessionManager(kube, on_ended=_notifier(ls), on_notice=on_notice)
         ls.services[SESSIONS] = manager
         _exit_cleanly_on_sigterm()
     return manager
+
+
+def _notifier(ls: Any) -> Callable[[str, str, str], None]:
+    """`mirrord/sessionEnded` for a session that ended, whatever ended it."""
+
+    def notify(session_id: str, reason: str, message: str) -> None:
+        try:
+            ls.protocol.notify(
+                SESSION_ENDED, {"sessionId": session_id, "reason": reason, "message": message}
+            )
+        except Exception as error:  # noqa: BLE001 - the client may be gone already
+            log.info("could not send %s: %s", SESSION_ENDED, error)
+
+    return notify
+
+
+def cli_engine(ls: Any) -> Any:
+    """The server's CliEngine, created on first use."""
+    engine = ls.services.get(CLI_SESSIONS)
+    if engine is None:
+        from mirrord_ide.cli_engine.engine import CliEngine
+
+        engine = CliEngine(on_ended=_notifier(ls))
+        ls.services[CLI_SESSIONS] = engine
+        # Sessions end with this process, even when the client vanished without `shutdown`.
+        atexit.register(engine.stop_all_sync)
+        _exit_cleanly_on_sigterm()
+    return engine
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -91,77 +139,22 @@ def _exit_cleanly_on_sigterm() -> None:
 # -- config -------------------------------------------------------------------------
 
 
-def _uri_path(uri: str) -> Path:
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        return Path(unquote(parsed.path) if parsed.scheme else uri)
-    raise InvalidConfig(f"unsupported config URI `{uri}`", hint="use a file:// URI")
-
-
-def _document_text(ls: Any, uri: str) -> str:
-    with contextlib.suppress(Exception):
-        document = ls.workspace.get_text_document(uri)
-        if document is not None and uri in getattr(ls.workspace, "text_documents", {}):
-            return str(document.source)
-    path = _uri_path(uri)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidConfig(
-            f"cannot read the config file {path}: {error.strerror or error}",
-            hint="check `configUri` (the file must exist and be readable)",
-        ) from None
-    except UnicodeDecodeError:
-        raise InvalidConfig(
-            f"the config file {path} is not valid UTF-8",
-            hint="save it as UTF-8",
-        ) from None
-
-
-def _config_name(uri: str) -> str:
-    with contextlib.suppress(InvalidConfig):
-        return str(_uri_path(uri))
-    return uri
-
-
 def check_config(text: str, uri: str) -> Any:
     """The validated MirrordConfig of `text`, read exactly as the editor reads
     it (same parsers, same nesting and alias limits): a broken config fails
     with `invalid-config` naming the file and its first problem's line."""
-    from mirrord_ide.document.analysis import analyze
-    from mirrord_ide.document.formats import config_format
+    from mirrord_ide.cluster.config_input import validated_config
 
-    name = _config_name(uri)
-    fmt = config_format(name, allow_no_extension=True)
-    if fmt is None:
-        raise InvalidConfig(
-            f"the config file {name} has an unsupported extension",
-            hint="use .json, .toml, .yaml or .yml",
-        )
-    analysis = analyze(text, fmt)
-    errors = analysis.errors
-    if errors or analysis.config is None:
-        if not errors:
-            raise InvalidConfig(
-                f"the config file {name} could not be read",
-                hint="fix the errors the editor shows in that file",
-            )
-        first = errors[0]
-        where = f" (`{first.path}`)" if first.path else ""
-        count = f"{len(errors)} errors; the first: " if len(errors) > 1 else ""
-        raise InvalidConfig(
-            f"the config file {name} is not valid: {count}line {first.range.start.line + 1}"
-            f"{where}: {first.message}",
-            hint="fix the errors the editor shows in that file",
-        )
-    return analysis.config
+    return validated_config(text, uri)
 
 
 async def load_config(ls: Any, uri: str | None) -> Any:
     """The validated MirrordConfig from `configUri` (open document text first), or None."""
     if not uri:
         return None
-    text = _document_text(ls, uri)
+    from mirrord_ide.cluster.config_input import read_config_text
+
+    text = read_config_text(uri, ls)
     if len(text) > THREAD_THRESHOLD_CHARS:
         # As the editor does: a large document is analysed off the event loop.
         return await asyncio.to_thread(check_config, text, uri)
@@ -257,12 +250,79 @@ def start_request(params: dict[str, Any], config: Any) -> Any:
     )
 
 
+def _settings(ls: Any) -> Any:
+    from mirrord_ide.lsp.settings import MirrordSettings
+
+    return MirrordSettings.of(getattr(ls, "settings", {}) or {})
+
+
+async def _choose_cli(ls: Any, settings: Any) -> tuple[Any, list[str]]:
+    """The CLI to run (None: use the builtin engine) and what to tell the user about
+    CLIs that did not work. `mirrord-cli` without a working CLI is an error."""
+    if settings.engine == "builtin":
+        return None, []
+    found = await cli_engine(ls).discover(settings.cli_path)
+    problems = [str(problem) for problem in found.problems]
+    if found.cli is not None:
+        return found.cli, problems
+    if settings.engine == "mirrord-cli":
+        timed_out = any(problem.timed_out for problem in found.problems)
+        where = "; ".join(problems) if problems else "no `mirrord` in mirrord.cliPath, on PATH "
+        if not problems:
+            where += "or in the IDE extensions' download folders"
+        raise MirrordError(
+            f"no usable mirrord CLI: {where}",
+            hint=NO_CLI_HINT,
+            kind="timeout" if timed_out else "not-found",
+        )
+    return None, problems
+
+
+def _client_name(ls: Any) -> str | None:
+    name = getattr(ls, "client_name", None)
+    return name if isinstance(name, str) and name else None
+
+
+async def _launch(
+    ls: Any, params: dict[str, Any], request: Any, reporter: ProgressReporter | None
+) -> dict[str, Any]:
+    """Start the session on the engine the settings choose."""
+    settings = _settings(ls)
+    cli, problems = await _choose_cli(ls, settings)
+    if cli is not None:
+        from mirrord_ide.cli_engine.engine import CliContext
+
+        context = CliContext(
+            cli=cli,
+            config_uri=_str_or_none(params, "configUri"),
+            client_name=_client_name(ls),
+            kubeconfig=settings.kubeconfig,
+            context=settings.context,
+        )
+        result: dict[str, Any] = await cli_engine(ls).start(request, context, reporter)
+        result["warnings"] = [*problems, *result.get("warnings", [])]
+        return result
+    result = await session_manager(ls).start(request, reporter)
+    result.setdefault("engine", "builtin")
+    result.setdefault("capabilities", dict(BUILTIN_CAPABILITIES))
+    if problems:
+        result["warnings"] = [*problems, *result.get("warnings", [])]
+    return result
+
+
+async def _stop(ls: Any, session_id: str) -> bool:
+    engine = ls.services.get(CLI_SESSIONS)
+    if engine is not None and engine.owns(session_id):
+        return bool(await engine.stop(session_id))
+    manager = ls.services.get(SESSIONS)
+    return bool(manager is not None and await manager.stop(session_id))
+
+
 async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
-    manager = session_manager(ls)
     config = await load_config(ls, _str_or_none(params, "configUri"))
     request = start_request(params, config)
     reporter = await ProgressReporter.open(ls, params.get("workDoneToken"))
-    launch = asyncio.ensure_future(manager.start(request, reporter))
+    launch = asyncio.ensure_future(_launch(ls, params, request, reporter))
     progress_cancelled = False
 
     def cancel_from_progress() -> None:
@@ -280,9 +340,9 @@ async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
             if reporter is not None:
                 reporter.end("cancelled")
             raise Cancelled("the session start was cancelled") from None
-        # `$/cancelRequest`: stop the launch (it deletes what it created) first.
+        # `$/cancelRequest`: stop the launch (it removes what it created) first.
         launch.cancel()
-        await _undo_late_success(manager, launch)
+        await _undo_late_success(ls, launch)
         if reporter is not None:
             reporter.end("cancelled")
         raise
@@ -292,16 +352,16 @@ async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
         raise
     if progress_cancelled:
         # The cancel raced with the last step: undo the session it produced.
-        await manager.stop(result["sessionId"])
+        await _stop(ls, result["sessionId"])
         if reporter is not None:
             reporter.end("cancelled")
         raise Cancelled("the session start was cancelled")
     if reporter is not None:
-        reporter.end("agent ready")
+        reporter.end("session ready")
     return result
 
 
-async def _undo_late_success(manager: Any, launch: asyncio.Future[Any]) -> None:
+async def _undo_late_success(ls: Any, launch: asyncio.Future[Any]) -> None:
     """Wait for a cancelled launch; if it finished anyway, stop its session."""
     with contextlib.suppress(BaseException):
         await asyncio.shield(launch)
@@ -309,12 +369,12 @@ async def _undo_late_success(manager: Any, launch: asyncio.Future[Any]) -> None:
         # Cancelled again while waiting: undo whenever the launch ends.
         def later(done: asyncio.Future[Any]) -> None:
             if not done.cancelled() and done.exception() is None:
-                asyncio.ensure_future(manager.stop(done.result()["sessionId"]))
+                asyncio.ensure_future(_stop(ls, done.result()["sessionId"]))
 
         launch.add_done_callback(later)
         return
     if not launch.cancelled() and launch.exception() is None:
-        await manager.stop(launch.result()["sessionId"])
+        await _stop(ls, launch.result()["sessionId"])
 
 
 def _current_task_cancelling() -> bool:
@@ -326,20 +386,32 @@ async def stop_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
     session_id = params.get("sessionId")
     if not isinstance(session_id, str) or not session_id:
         raise InvalidConfig("`sessionId` is required")
-    manager = ls.services.get(SESSIONS)
-    stopped = bool(manager is not None and await manager.stop(session_id))
-    return {"stopped": stopped}
+    return {"stopped": await _stop(ls, session_id)}
 
 
 async def list_sessions(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
+    sessions: list[dict[str, Any]] = []
     manager = ls.services.get(SESSIONS)
-    return {"sessions": manager.describe_all() if manager is not None else []}
+    if manager is not None:
+        for session in manager.describe_all():
+            session.setdefault("engine", "builtin")
+            sessions.append(session)
+    engine = ls.services.get(CLI_SESSIONS)
+    if engine is not None:
+        sessions.extend(engine.describe_all())
+    return {"sessions": sessions}
 
 
 async def _stop_everything(ls: Any) -> None:
     reaper = ls.services.pop("sessions_reaper", None)
     if reaper is not None:
         reaper.cancel()
+    engine = ls.services.get(CLI_SESSIONS)
+    if engine is not None:
+        try:
+            await asyncio.wait_for(engine.stop_all(), 5.0)
+        except Exception as error:  # noqa: BLE001 - shutting down regardless
+            log.warning("stopping mirrord CLI sessions at shutdown failed: %s", error)
     manager = ls.services.get(SESSIONS)
     if manager is not None:
         try:

@@ -1,27 +1,177 @@
-"""The stdio transport: a reader on a daemon thread.
+"""The byte stream under JSON-RPC: framing that survives bad frames, and the
+stdio reader on a daemon thread.
+
+`FrameParser` cuts a byte stream into message bodies. A client that sends a
+wrong `Content-Length`, a lower-case header name, LF-only line endings or
+bytes between frames loses that one message, never the connection: the parser
+looks for the next `Content-Length` header (any case, CRLF or LF) and carries
+on from there. A body too short for its message is handed over as it is (the
+protocol answers it with a parse error); a `Content-Length` that is too long
+would swallow the frames after it, so a header line appearing inside a body
+ends that body there. A JSON text never contains such a line: JSON strings
+cannot hold a raw line feed.
 
 pygls reads stdin through its thread pool and joins that pool on exit, so a
 server told to `exit` waits until the client also closes its stdin; clients
 that wait for the process to end first (Neovim, pytest-lsp) then hang. Here
-one daemon thread reads whole frames ahead and hands them to the event loop,
-and nothing waits for it at exit.
+one daemon thread reads ahead and hands chunks to the event loop, and nothing
+waits for it at exit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import threading
+from collections.abc import Awaitable, Callable
 
-_EOF = b""
-# The header pattern pygls itself accepts; the two must agree on framing.
-_CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
+log = logging.getLogger(__name__)
+
+# A complete Content-Length header line, wherever it starts.
+_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?\n", re.IGNORECASE)
+# Any other header line (Content-Type and the like).
+_OTHER_HEADER = re.compile(rb"[A-Za-z0-9][A-Za-z0-9_-]*[ \t]*:[^\r\n]*\r?\n")
+# A body larger than this is not a message this server could use: the frame is dropped.
+MAX_CONTENT_LENGTH = 256 * 1024 * 1024
+# Headers after Content-Length longer than this mean the frame is not a frame.
+_MAX_HEADER_BLOCK = 8192
+# Bytes kept from skipped input: a header may arrive split across reads.
+_KEEP_TAIL = 64
+
+
+class FrameParser:
+    """Turns bytes into message bodies; `feed` returns the bodies completed so far."""
+
+    def __init__(self, max_length: int = MAX_CONTENT_LENGTH) -> None:
+        self._buffer = bytearray()
+        self._max_length = max_length
+        # The frame being read: its body's start and length, once its headers are complete.
+        self._body_start = -1
+        self._length = 0
+        # How far the current body has been searched for a following header.
+        self._searched = 0
+
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of a frame."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buffer += data
+        bodies: list[bytes] = []
+        while self._step(bodies):
+            pass
+        return bodies
+
+    def _resync(self, at: int) -> None:
+        """Drop everything before `at` and look for the next header from there."""
+        del self._buffer[:at]
+        self._body_start = -1
+        self._length = 0
+        self._searched = 0
+
+    def _step(self, bodies: list[bytes]) -> bool:
+        """Make progress on the buffer; False when more input is needed."""
+        if self._body_start < 0:
+            return self._read_headers()
+        return self._read_body(bodies)
+
+    def _read_headers(self) -> bool:
+        buffer = self._buffer
+        match = _HEADER.search(buffer)
+        if match is None:
+            if len(buffer) > _KEEP_TAIL:
+                skipped = len(buffer) - _KEEP_TAIL
+                log.warning("skipped %d bytes that are not a JSON-RPC frame", skipped)
+                del buffer[:skipped]
+            return False
+        if match.start():
+            log.warning("skipped %d bytes before a Content-Length header", match.start())
+            self._resync(match.start())
+            return True
+        length = int(match.group(1))
+        pos = match.end()
+        while not (buffer.startswith(b"\r\n", pos) or buffer.startswith(b"\n", pos)):
+            if buffer.find(b"\n", pos) < 0:
+                if len(buffer) > _MAX_HEADER_BLOCK:
+                    log.warning("dropped a frame whose headers never end")
+                    self._resync(match.end())
+                    return True
+                return False  # the rest of the headers is still arriving
+            if _HEADER.match(buffer, pos):
+                log.warning("dropped a Content-Length header with no body")
+                self._resync(pos)
+                return True
+            line = _OTHER_HEADER.match(buffer, pos)
+            if line is None or line.end() > _MAX_HEADER_BLOCK:
+                log.warning("dropped a frame whose headers do not end in a blank line")
+                self._resync(match.end())
+                return True
+            pos = line.end()
+        pos += 2 if buffer.startswith(b"\r\n", pos) else 1
+        if length > self._max_length:
+            log.warning("dropped a frame of %d bytes (at most %d)", length, self._max_length)
+            self._resync(pos)
+            return True
+        self._body_start = self._searched = pos
+        self._length = length
+        return True
+
+    def _read_body(self, bodies: list[bytes]) -> bool:
+        buffer = self._buffer
+        start, end = self._body_start, self._body_start + self._length
+        # A header line that starts inside the body: the declared length was too long.
+        inner = _HEADER.search(
+            buffer, max(start, self._searched - _KEEP_TAIL), min(len(buffer), end + _KEEP_TAIL)
+        )
+        if inner is not None and inner.start() < end:
+            log.warning(
+                "a frame declared %d bytes but the next frame began after %d",
+                self._length,
+                inner.start() - start,
+            )
+            body = bytes(buffer[start : inner.start()])
+            if body.strip():
+                bodies.append(body)
+            self._resync(inner.start())
+            return True
+        if len(buffer) < end:
+            self._searched = len(buffer)
+            return False
+        bodies.append(bytes(buffer[start:end]))
+        self._resync(end)
+        return True
+
+
+BodyHandler = Callable[[bytes], None]
+
+
+async def serve(
+    read: Callable[[], Awaitable[bytes]],
+    handle: BodyHandler,
+    stop_event: threading.Event,
+) -> None:
+    """Read chunks with `read` (b"" at the end) and hand each body to `handle`
+    until the stream ends or `stop_event` is set."""
+    parser = FrameParser()
+    while not stop_event.is_set():
+        chunk = await read()
+        if not chunk:
+            if parser.pending:
+                log.warning("the input ended in the middle of a frame")
+            return
+        for body in parser.feed(chunk):
+            try:
+                handle(body)
+            except Exception:  # noqa: BLE001 - one message must not end the server
+                log.exception("unable to handle a message")
 
 
 class FrameReader:
-    """Implements the reader interface of `pygls.io_.run_async` (`readline`
-    for header lines, `readexactly` for bodies) over a file descriptor.
+    """Reads a file descriptor on a daemon thread; `read()` returns the next chunk,
+    b"" at the end of the input.
 
     It reads the descriptor with `os.read` rather than through
     `sys.stdin.buffer`: a daemon thread blocked inside a buffered reader holds
@@ -29,7 +179,6 @@ class FrameReader:
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
-        self._buffer = bytearray()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[bytes] | None = None
 
@@ -52,49 +201,16 @@ class FrameReader:
         """End the stream as if the client had closed stdin (the client died
         while something else still holds the pipe open)."""
         if self._queue is not None:
-            self._put(_EOF)
-
-    def _fill(self) -> bool:
-        chunk = os.read(self._fd, 65536)
-        self._buffer += chunk
-        return bool(chunk)
-
-    def _readline(self) -> bytes:
-        while (end := self._buffer.find(b"\n")) < 0:
-            if not self._fill():
-                end = len(self._buffer) - 1
-                break
-        line = bytes(self._buffer[: end + 1])
-        del self._buffer[: end + 1]
-        return line
-
-    def _read(self, n: int) -> bytes:
-        while len(self._buffer) < n and self._fill():
-            pass
-        body = bytes(self._buffer[:n])
-        del self._buffer[:n]
-        return body
+            self._put(b"")
 
     def _pump(self) -> None:
-        length = 0
         try:
-            while True:
-                line = self._readline()
-                if not self._put(line) or not line:
+            while chunk := os.read(self._fd, 65536):
+                if not self._put(chunk):
                     return
-                if not length and (match := _CONTENT_LENGTH.fullmatch(line)):
-                    length = int(match.group(1))
-                if length and not line.strip():
-                    body = self._read(length)
-                    if not self._put(body) or len(body) < length:
-                        self._put(_EOF)
-                        return
-                    length = 0
         except (OSError, ValueError):
-            self._put(_EOF)
+            pass
+        self._put(b"")
 
-    async def readline(self) -> bytes:
-        return await self._ensure_started().get()
-
-    async def readexactly(self, n: int) -> bytes:
+    async def read(self) -> bytes:
         return await self._ensure_started().get()

@@ -20,6 +20,7 @@ import orjson
 from mirrord_ide.errors import InvalidConfig, MirrordError, NotFound, Timeout
 from mirrord_ide.lsp.edge import custom_request
 from mirrord_ide.lsp.raw_results import PreEncoded, install
+from mirrord_ide.names import check_chosen_namespace, check_namespace
 
 if TYPE_CHECKING:
     from mirrord_ide.cluster.config_input import DiscoveryConfig
@@ -41,13 +42,14 @@ SHUTDOWN_HOOKS = "shutdown_hooks"
 
 def cluster_service(ls: MirrordLanguageServer) -> ClusterService:
     """The server's cluster service, created on first use from its settings."""
-    from mirrord_ide.cluster.kubeconfig import KubeSettings
+    from mirrord_ide.cluster.kubeconfig import cluster_settings
     from mirrord_ide.cluster.service import ClusterService
 
     found = ls.services.get("cluster")
     if isinstance(found, ClusterService):
         return found
-    settings = KubeSettings(
+    # The same choice as `ls` and `verify-config`: settings, then MIRRORD_KUBECONFIG/_CONTEXT.
+    settings = cluster_settings(
         kubeconfig=ls.settings.get("kubeconfig") or None,
         context=ls.settings.get("context") or None,
     )
@@ -63,17 +65,6 @@ def drop_cluster_service(ls: MirrordLanguageServer) -> None:
         close()
 
 
-def _document_text(ls: MirrordLanguageServer, uri: str) -> str | None:
-    analyzed = getattr(ls, "documents", {}).get(uri)
-    if analyzed is not None and isinstance(getattr(analyzed, "text", None), str):
-        return str(analyzed.text)
-    try:
-        doc = ls.workspace.text_documents.get(uri)
-    except Exception:  # noqa: BLE001 - no workspace yet
-        doc = None
-    return doc.source if doc is not None else None
-
-
 def read_config(ls: MirrordLanguageServer, uri: str | None) -> DiscoveryConfig:
     """The config at `uri`: the open document's text if the server has it, else the file."""
     from mirrord_ide.cluster.config_input import DiscoveryConfig, load_config_file
@@ -82,7 +73,7 @@ def read_config(ls: MirrordLanguageServer, uri: str | None) -> DiscoveryConfig:
         return DiscoveryConfig()
     if not isinstance(uri, str):
         raise InvalidConfig("configUri must be a string")
-    return load_config_file(uri, _document_text(ls, uri))
+    return load_config_file(uri, ls=ls)
 
 
 def _timeout(params: dict[str, Any]) -> float:
@@ -110,14 +101,48 @@ def _opt_str(params: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def _namespace_param(params: dict[str, Any]) -> str | None:
+    """The request's `namespace`, rejected (quoting it) unless Kubernetes would accept it."""
+    value = _opt_str(params, "namespace")
+    return None if value is None else check_namespace(value, "the `namespace` parameter")
+
+
+def _check_namespace_inputs(request: str | None, env: dict[str, str], cfg: Any) -> None:
+    """Check the namespace that will be used, naming where it came from."""
+    from mirrord_ide.picker import ENV_NAMESPACE
+
+    check_chosen_namespace(
+        (request, "the `namespace` parameter"),
+        (env.get(ENV_NAMESPACE), ENV_NAMESPACE),
+        (cfg.namespace, "`target.namespace` in the config"),
+    )
+
+
+def _timed_out(what: str, timeout: float) -> Timeout:
+    return Timeout(
+        f"{what}: the cluster did not answer within {timeout:g}s",
+        hint="check that the cluster is up and KUBECONFIG/context point at it",
+    )
+
+
 async def _bounded(coro: Awaitable[Any], timeout: float, what: str) -> Any:
     try:
         return await asyncio.wait_for(coro, timeout)
     except TimeoutError:
-        raise Timeout(
-            f"{what}: the cluster did not answer within {timeout:g}s",
-            hint="check that the cluster is up and KUBECONFIG/context point at it",
-        ) from None
+        raise _timed_out(what, timeout) from None
+
+
+def _outcome(task: asyncio.Future[Any]) -> Any:
+    """A finished task's result or exception; None when it did not finish in time."""
+    if not task.done() or task.cancelled():
+        return None
+    return task.exception() or task.result()
+
+
+def _discard_outcome(task: asyncio.Future[Any]) -> None:
+    """For a task abandoned at the deadline: whatever it ends with is not wanted."""
+    if not task.cancelled():
+        task.exception()
 
 
 # -- handlers ---------------------------------------------------------------------------
@@ -135,12 +160,15 @@ async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any
     from mirrord_ide.picker import choose_namespace
 
     timeout = _timeout(params)
+    request_namespace = _namespace_param(params)
     cfg = read_config(ls, _opt_str(params, "configUri"))
+    env = _env(params)
+    _check_namespace_inputs(request_namespace, env, cfg)
     service = cluster_service(ls)
 
     async def run() -> bytes:
         current = await service.current_namespace(timeout)
-        ns = choose_namespace(_opt_str(params, "namespace"), _env(params), cfg.namespace, current)
+        ns = choose_namespace(request_namespace, env, cfg.namespace, current)
         listing = await service.list_targets(
             ns, all_namespaces=params.get("allNamespaces") is True, rules=cfg.rules, timeout=timeout
         )
@@ -156,6 +184,7 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
 
     timeout = _timeout(params)
     env = _env(params)
+    request_namespace = _namespace_param(params)
     messages: list[str] = []
     try:
         cfg = read_config(ls, _opt_str(params, "configUri"))
@@ -166,14 +195,19 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         messages.append(error.message)
     if cfg.problem:
         messages.append(cfg.problem)
+    # A bad namespace from the environment or the config lists no targets, but the
+    # picker still offers targetless and the namespaces to switch to.
+    list_targets = True
+    try:
+        _check_namespace_inputs(request_namespace, env, cfg)
+    except InvalidConfig as error:
+        messages.append(error.message + (f" — {error.hint}" if error.hint else ""))
+        list_targets = False
     preselection = choose_preselection(_opt_str(params, "target"), env, cfg.target)
     all_namespaces = params.get("allNamespaces") is True
     service = cluster_service(ls)
     data = PickerInput(
-        namespace=_opt_str(params, "namespace")
-        or env.get("MIRRORD_TARGET_NAMESPACE")
-        or cfg.namespace
-        or "",
+        namespace=request_namespace or env.get("MIRRORD_TARGET_NAMESPACE") or cfg.namespace or "",
         targets=None,
         all_namespaces=all_namespaces,
         messages=messages,
@@ -182,33 +216,47 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         filter=_opt_str(params, "filter"),
     )
 
-    async def gather() -> tuple[Any, Any]:
+    async def targets() -> Any:
         current = await service.current_namespace(timeout)
-        data.namespace = choose_namespace(
-            _opt_str(params, "namespace"), env, cfg.namespace, current
-        )
-        targets_call = service.list_targets(
+        data.namespace = choose_namespace(request_namespace, env, cfg.namespace, current)
+        if not list_targets:
+            return None
+        return await service.list_targets(
             data.namespace, all_namespaces=all_namespaces, rules=cfg.rules, timeout=timeout
         )
-        namespaces_call = service.list_namespaces(timeout)
-        found = await asyncio.gather(targets_call, namespaces_call, return_exceptions=True)
-        return found[0], found[1]
 
+    # One deadline for the whole answer, and what arrived by then is kept: targets
+    # that are slow to list must not cost the namespaces to switch to, nor the
+    # other way round.
+    namespaces_task = asyncio.ensure_future(service.list_namespaces(timeout))
+    targets_task = asyncio.ensure_future(targets())
     try:
-        # One deadline for the whole answer.
-        listing, namespaces = await _bounded(gather(), timeout, "listing targets")
-        if isinstance(namespaces, BaseException):
+        await asyncio.wait((namespaces_task, targets_task), timeout=timeout)
+    finally:
+        for task in (namespaces_task, targets_task):
+            if not task.done():
+                task.cancel()
+                task.add_done_callback(_discard_outcome)
+    namespaces = _outcome(namespaces_task)
+    listing = _outcome(targets_task)
+    try:
+        if namespaces is None:
+            messages.append(_explain(_timed_out("listing namespaces", timeout)))
+        elif isinstance(namespaces, BaseException):
             if not isinstance(namespaces, MirrordError):
                 raise namespaces
         else:
             data.namespaces = namespaces.namespaces
             if namespaces.warning:
                 messages.append(namespaces.warning)
+        if targets_task.cancelled() or not targets_task.done():
+            raise _timed_out("listing targets", timeout)
         if isinstance(listing, BaseException):
             raise listing
-        data.targets = listing.targets
-        data.hidden = listing.hidden
-        messages.extend(listing.warnings)
+        if listing is not None:
+            data.targets = listing.targets
+            data.hidden = listing.hidden
+            messages.extend(listing.warnings)
     except NotFound as error:
         messages.append(error.message + (f" ({error.hint})" if error.hint else ""))
     except MirrordError as error:
@@ -267,7 +315,12 @@ async def live_checks(ls: MirrordLanguageServer, analysis: Any, uri: str) -> lis
     value = _analysis_value(analysis)
     if not isinstance(value, dict) or "target" not in value:
         return []
-    problems = await live_problems(value, cluster_service(ls))
+    from mirrord_ide.config.precedence import resolve_selection
+
+    # The namespace a launch would use: MIRRORD_TARGET_NAMESPACE beats the file's.
+    selection = resolve_selection(config=value, lenient=True)
+    override = selection.namespace if selection.namespace_source == "env" else None
+    problems = await live_problems(value, cluster_service(ls), namespace_override=override)
     to_finding = _finding_factory(analysis)
     return [to_finding(p) for p in problems]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import sys
@@ -38,17 +39,15 @@ def run_demo_cluster(
     try:
         cluster = SimCluster(state, host, port, workdir=workdir)
     except OSError as exc:
-        print(
-            json.dumps(
-                {
-                    "error": {
-                        "kind": "unreachable",
-                        "message": f"cannot listen on {host}:{port}: {exc.strerror}",
-                    }
-                }
-            )
+        in_use = exc.errno == errno.EADDRINUSE
+        message = (
+            f"port {port} on {host} is already in use"
+            if in_use
+            else f"cannot listen on {host}:{port}: {exc.strerror}"
         )
-        return 1
+        kind = "conflict" if in_use else "unreachable"
+        print(json.dumps({"error": {"kind": kind, "message": message}}))
+        return 2 if in_use else 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

@@ -37,11 +37,20 @@ Format (every key optional except where noted)::
                 ports: [8080]
                 command: [...]
                 args: [...]
+                imageEnv:         # variables baked into the image: not in the pod spec,
+                  GREETING: hi    # only in the running process's env (seen by the agent)
                 env:              # a map; values are strings or references:
                   LOG_LEVEL: info
                   DB_HOST: {configMap: shop-config/DB_HOST}
                   DB_PASSWORD: {secret: shop-db/PASSWORD}
                 envFrom: [{configMap: shop-config}, {secret: shop-db}]
+            traffic:              # requests the pods receive (mirrored by simulated agents)
+              interval: 3         # seconds between requests (option traffic_interval overrides)
+              port: 8080          # default: the first declared container port
+              requests:           # sent in turn; default one GET /
+                - {method: POST, path: /orders, headers: {content-type: application/json},
+                   body: '{"id": {n}}'}    # {n}: the request's sequence number
+                - {tcp: "PING {n}\\r\\n"}     # raw TCP instead of HTTP
         statefulsets: [{name, replicas, containers, ...}]   # same keys as deployments
         rollouts:     [{name, replicas, containers, ...}]   # argoproj.io/v1alpha1
         jobs:         [{name, containers, state: succeeded|failed|running}]
@@ -83,12 +92,112 @@ class SeedError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class TrafficSource:
+    """Requests that the pods labelled `app: <app>` in `namespace` receive periodically."""
+
+    namespace: str
+    app: str
+    interval: float
+    port: int | None
+    requests: tuple[Mapping[str, Any], ...]
+
+    def render(self, number: int, port: int) -> bytes:
+        """The bytes of request `number` (1-based; requests are sent in turn)."""
+        spec = self.requests[(number - 1) % len(self.requests)] if self.requests else {}
+        n = str(number)
+        if "tcp" in spec:
+            return str(spec["tcp"]).replace("{n}", n).encode()
+        method = str(spec.get("method", "GET")).upper()
+        path = str(spec.get("path", "/")).replace("{n}", n)
+        body = str(spec.get("body", "")).replace("{n}", n).encode()
+        headers = {
+            "host": f"{self.app}.{self.namespace}.svc.cluster.local:{port}",
+            "user-agent": "simcluster-traffic/1",
+            "x-request-id": n,
+        }
+        headers |= {str(k).lower(): str(v) for k, v in (spec.get("headers") or {}).items()}
+        if body or method in ("POST", "PUT", "PATCH"):
+            headers["content-length"] = str(len(body))
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        return f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body
+
+
+_WORKLOAD_KEYS = ("deployments", "statefulsets", "rollouts", "jobs", "cronjobs", "pods")
+
+
+def _image_env(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """`imageEnv` of every container in the seed, by image reference."""
+    found: dict[str, dict[str, str]] = {}
+    for ns in raw.get("namespaces") or []:
+        if not isinstance(ns, Mapping):
+            continue
+        for key in _WORKLOAD_KEYS:
+            for workload in ns.get(key) or []:
+                if not isinstance(workload, Mapping):
+                    continue
+                for c in workload.get("containers") or []:
+                    if not isinstance(c, Mapping) or "imageEnv" not in c:
+                        continue
+                    where = f"namespace {ns.get('name')}: {workload.get('name')}/{c.get('name')}"
+                    env = c["imageEnv"]
+                    if not isinstance(env, Mapping) or not all(
+                        isinstance(v, str | int | float | bool) for v in env.values()
+                    ):
+                        raise SeedError(f"{where}: imageEnv must map names to values")
+                    image = str(c.get("image", ""))
+                    values = {str(k): str(v) for k, v in env.items()}
+                    if image in found and found[image] != values:
+                        raise SeedError(f"{where}: image {image} has another imageEnv elsewhere")
+                    found[image] = values
+    return found
+
+
+def _traffic(raw: Mapping[str, Any]) -> list[TrafficSource]:
+    sources: list[TrafficSource] = []
+    for ns in raw.get("namespaces") or []:
+        if not isinstance(ns, Mapping):
+            continue
+        for key in _WORKLOAD_KEYS:
+            for workload in ns.get(key) or []:
+                if not isinstance(workload, Mapping) or "traffic" not in workload:
+                    continue
+                where = f"namespace {ns.get('name')}: {workload.get('name')}"
+                spec = workload["traffic"]
+                if not isinstance(spec, Mapping):
+                    raise SeedError(f"{where}: traffic must be a mapping")
+                try:
+                    interval = float(spec.get("interval", 3))
+                    port = int(spec["port"]) if spec.get("port") is not None else None
+                except (TypeError, ValueError):
+                    raise SeedError(f"{where}: traffic interval and port must be numbers") from None
+                requests = spec.get("requests") or [{}]
+                if not isinstance(requests, list) or not all(
+                    isinstance(r, Mapping) for r in requests
+                ):
+                    raise SeedError(f"{where}: traffic requests must be a list of mappings")
+                if port is not None and not 0 < port < 65536:
+                    raise SeedError(f"{where}: traffic port {port} is out of range")
+                sources.append(
+                    TrafficSource(
+                        str(ns.get("name")),
+                        str(workload.get("name")),
+                        interval,
+                        port,
+                        tuple(requests),
+                    )
+                )
+    return sources
+
+
 @dataclass
 class Seed:
     raw: dict[str, Any]
     users: list[User] = field(default_factory=list)
     default_user: str = "admin"
     options: dict[str, Any] = field(default_factory=dict)
+    image_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    traffic: list[TrafficSource] = field(default_factory=list)
 
     @property
     def default_namespace(self) -> str:
@@ -132,6 +241,8 @@ def load_seed(seed: SeedInput) -> Seed:
         users=users,
         default_user=str(raw.get("default_user", "admin")),
         options=dict(raw.get("options") or {}),
+        image_env=_image_env(raw),
+        traffic=_traffic(raw),
     )
 
 

@@ -118,6 +118,11 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
     if user is None:
         raise unauthorized()
     who.append(user)
+    if request.path.startswith("/sim/"):
+        from mirrord_ide.simcluster.agent import handle_sim_request
+
+        response: web.StreamResponse = await handle_sim_request(request, state, user)
+        return response
     rp = api.parse_resource_path(request.path)
     if rp is None:
         decision_body = _discovery(request)
@@ -201,6 +206,17 @@ def build_app(state: ClusterState) -> web.Application:
         await controllers.stop()
 
     app.cleanup_ctx.append(controllers_ctx)
+    from mirrord_ide.simcluster.agent import AgentSupervisor
+
+    async def agents_ctx(app: web.Application) -> Any:
+        agents = AgentSupervisor(state)
+        agents.start()
+        state.agents = agents
+        yield
+        state.agents = None
+        await agents.stop()
+
+    app.cleanup_ctx.append(agents_ctx)
     return app
 
 

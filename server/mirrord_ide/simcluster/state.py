@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mirrord_ide.simcluster.encoding import EncodedCache
 from mirrord_ide.simcluster.faults import Faults
@@ -12,6 +12,9 @@ from mirrord_ide.simcluster.rbac import Authorizer
 from mirrord_ide.simcluster.reqlog import RequestLog
 from mirrord_ide.simcluster.seed import Seed, SeedInput, apply_seed, load_seed
 from mirrord_ide.simcluster.store import Store
+
+if TYPE_CHECKING:
+    from mirrord_ide.simcluster.agent import AgentSupervisor
 
 
 @dataclass
@@ -24,6 +27,9 @@ class Options:
     history_limit: int = 5000  # events a watch may resume from
     agent_version: str = "3.250.0"  # reported by simulated agents when the tag is no version
     fault_seed: int | None = None
+    # seconds between requests of the seed's traffic sources (None: each source's own; 0: off)
+    traffic_interval: float | None = None
+    agent_exec: str | None = None  # command of an external agent run for each agent pod
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Options:
@@ -44,6 +50,7 @@ class ClusterState:
     requests: RequestLog = field(default_factory=RequestLog)
     encoded: EncodedCache = field(default_factory=EncodedCache)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    agents: AgentSupervisor | None = None  # set while the server runs
 
 
 def build_state(seed: SeedInput = None, **options: Any) -> ClusterState:

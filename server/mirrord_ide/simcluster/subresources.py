@@ -5,7 +5,8 @@ Port-forward speaks the channel protocol the official client uses
 first byte is the channel; per requested port `i`, channel `2i` carries data and `2i+1`
 errors; the first frame on each carries the port as 2 bytes little endian. Data reaches
 the simulated agent (see `agent.py`) when the pod runs a mirrord agent listening on that
-port; any other port gets a connection-refused message on its error channel.
+port; any other port gets a connection-refused message on its error channel. The stream
+ends when the agent closes its end of the connection or exits.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def _log_lines(state: ClusterState, pod: Obj, container: Obj) -> list[str]:
             f"is waiting to start: {reason}"
         )
     if "mirrord" in container.get("image", ""):
+        if state.agents is not None:
+            return state.agents.log_lines(pod)
         return [agent.ready_line(pod, state.options.agent_version)]
     lines = [f"starting {container['name']} ({container['image']})"]
     if "waiting" in state_now or "terminated" in (status.get("lastState") or {}):
@@ -179,13 +182,26 @@ async def _portforward(
     # closed here, as on any other end.
     handler = asyncio.current_task()
     stopping = False
+    # The agent closing its end (or exiting) ends the stream, as the kubelet's would.
+    agent_closed = False
+    leaving = False
 
     def interrupt() -> None:
         nonlocal stopping
-        if not stopping and handler is not None:
+        if not stopping and not agent_closed and not leaving and handler is not None:
             stopping = True
             handler.cancel()
 
+    def session_done(_: object) -> None:
+        nonlocal agent_closed
+        if leaving or stopping or agent_closed or handler is None:
+            return
+        if all(task.done() for task in sessions):
+            agent_closed = True
+            handler.cancel()
+
+    for task in sessions:
+        task.add_done_callback(session_done)
     try:
         with request.app[STREAMS_KEY].track(interrupt):
             async for msg in ws:
@@ -196,9 +212,10 @@ async def _portforward(
                 elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                     break
     except asyncio.CancelledError:
-        if not stopping or handler is None or handler.uncancel() > 0:
+        if not (stopping or agent_closed) or handler is None or handler.uncancel() > 0:
             raise
     finally:
+        leaving = True
         for q in queues.values():
             q.put_nowait(None)
         for task in sessions:
@@ -226,5 +243,5 @@ async def _agent_session(
     async def reply(data: bytes) -> None:
         await send(channel, data)
 
-    version = agent.agent_version(pod, state.options.agent_version)
-    await agent.run_agent_session(pod, version, incoming(), reply)
+    if state.agents is not None:
+        await state.agents.serve(pod, incoming(), reply)

@@ -25,9 +25,17 @@ export function venvPython(venvDir: string): string {
     : path.join(venvDir, 'bin', 'python');
 }
 
+/** The pinned dependency versions built next to the wheel (`constraints.txt`), if any. */
+export function bundledConstraints(wheel: string): string | undefined {
+  const file = path.join(path.dirname(wheel), 'constraints.txt');
+  return fs.existsSync(file) ? file : undefined;
+}
+
 function wheelStamp(wheel: string): string {
   const st = fs.statSync(wheel);
-  return `${path.basename(wheel)} ${st.size}`;
+  const constraints = bundledConstraints(wheel);
+  const pinned = constraints ? ` ${fs.readFileSync(constraints, 'utf8').length}` : '';
+  return `${path.basename(wheel)} ${st.size}${pinned}`;
 }
 
 export interface EnsureEnvOptions {
@@ -71,9 +79,12 @@ export async function ensureServerEnvironment(opts: EnsureEnvOptions): Promise<s
     }
   }
   opts.report('installing the mirrord server and its dependencies');
+  // The dependency versions the extension was built and tested with, when it ships them.
+  const constraints = bundledConstraints(opts.wheel);
+  const pinned = constraints ? ['-c', constraints] : [];
   const pip = await runProcess(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--upgrade', opts.wheel, ...(opts.extraPipArgs ?? [])],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--upgrade', ...pinned, opts.wheel, ...(opts.extraPipArgs ?? [])],
     { onLine: opts.onOutput, timeoutMs: 600000 },
   );
   if (pip.spawnError || pip.code !== 0) {

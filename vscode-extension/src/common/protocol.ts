@@ -58,12 +58,70 @@ export interface StartSessionParams {
   workDoneToken?: string;
 }
 
+/** Which engine ran a session: the user's mirrord CLI, or the server's own agent launch. */
+export type SessionEngine = 'mirrord-cli' | 'builtin';
+
+/** What a session really gives the debuggee (protocol version 2). */
+export interface SessionCapabilities {
+  /** `process`: the target process's env; `spec`: only what the pod spec declares. */
+  env: 'process' | 'spec';
+  /** `off`: no incoming traffic reaches the debuggee. */
+  incoming: 'mirror' | 'steal' | 'off';
+  outgoing: boolean;
+  files: boolean;
+}
+
+export interface AgentInfo {
+  pod: string;
+  namespace: string;
+  node: string | null;
+  port: number;
+  localAddress: string;
+}
+
 export interface StartSessionResult {
   sessionId: string;
   target: string | null;
   namespace: string;
-  agent: { pod: string; namespace: string; node: string | null; port: number; localAddress: string };
+  /** Null when mirrord's CLI owns its agent. */
+  agent: AgentInfo | null;
   env: Record<string, string>;
+  // Protocol version 2; absent from older servers.
+  /** A {@link SessionEngine}, or one a newer server added. */
+  engine?: string;
+  capabilities?: SessionCapabilities;
+  cli?: { path: string; version: string };
+  /** Names the debuggee must not inherit. */
+  envToUnset?: string[];
+  warnings?: string[];
+}
+
+export type SessionEndReason = 'stopped' | 'agent-exited' | 'connection-lost' | 'cli-exited' | 'server-exit';
+
+/** The `mirrord/sessionEnded` notification. */
+export interface SessionEndedParams {
+  sessionId: string;
+  /** A {@link SessionEndReason}, or one a newer server added. */
+  reason: string;
+  message: string;
+}
+
+export const SESSION_ENDED = 'mirrord/sessionEnded';
+
+/** The notification's params, or undefined when they name no session. */
+export function parseSessionEnded(params: unknown): SessionEndedParams | undefined {
+  if (!params || typeof params !== 'object') {
+    return undefined;
+  }
+  const p = params as Record<string, unknown>;
+  if (typeof p.sessionId !== 'string') {
+    return undefined;
+  }
+  return {
+    sessionId: p.sessionId,
+    reason: typeof p.reason === 'string' ? p.reason : 'unknown',
+    message: typeof p.message === 'string' ? p.message : '',
+  };
 }
 
 export interface StopSessionResult {

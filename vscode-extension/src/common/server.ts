@@ -2,13 +2,13 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { LanguageClient, State, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { createApi, type MirrordApi, type RequestChannel } from './api';
+import { createApi, type MirrordApi } from './api';
 import { ensureServerEnvironment, findBundledWheel, isEnvironmentCurrent, ServerSetupError } from './bundled';
 import { planServer, SERVE_MODULE_ARGS, type ServerPlan } from './launch';
 import { getLogChannel, logError, logInfo } from './log';
 import { runProcess, tail } from './proc';
 import { checkPython, findBasePython } from './python';
-import { initializationOptions, readSettings, type MirrordSettings } from './settings';
+import { engineSettingsChange, initializationOptions, readSettings, type MirrordSettings } from './settings';
 import { openSettings } from './vscodeapi';
 
 /** Config files the server validates (see the server contract). */
@@ -41,11 +41,31 @@ export class ServerManager implements vscode.Disposable {
   private stopping: Promise<void> | undefined;
   private readonly willStopHooks: Array<() => Promise<void>> = [];
   private readonly stateListeners: Array<(state: 'starting' | 'running' | 'stopped' | 'failed') => void> = [];
+  private readonly notificationHandlers: Array<[string, (params: unknown) => void]> = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
   onStateChange(listener: (state: 'starting' | 'running' | 'stopped' | 'failed') => void): void {
     this.stateListeners.push(listener);
+  }
+
+  /** Handles a server notification, for this server and every one started after it. */
+  onNotification(method: string, handler: (params: unknown) => void): void {
+    this.notificationHandlers.push([method, handler]);
+    this.client?.onNotification(method, handler);
+  }
+
+  /** Sends the live session settings (engine, CLI path) to the running server, if any. */
+  async pushSettings(): Promise<void> {
+    const client = this.client;
+    if (!client || !this.api || client.state !== State.Running) {
+      return; // the next start reads them in its initialization options
+    }
+    try {
+      await client.sendNotification('workspace/didChangeConfiguration', { settings: engineSettingsChange(readSettings()) });
+    } catch (err) {
+      logError(`sending the changed settings to the server: ${String(err)}`);
+    }
   }
 
   private emit(state: 'starting' | 'running' | 'stopped' | 'failed'): void {
@@ -191,14 +211,18 @@ export class ServerManager implements vscode.Disposable {
             if (!Array.isArray(raw)) {
               return raw;
             }
-            return params.items.map((item, i) =>
-              item.section === 'mirrord' ? { ...(raw[i] ?? {}), ...initializationOptions(readSettings()).mirrord } : raw[i],
+            const values: unknown[] = raw;
+            return params.items.map((item, i): unknown =>
+              item.section === 'mirrord' ? { ...(values[i] ?? {}), ...initializationOptions(readSettings()).mirrord } : values[i],
             );
           },
         },
       },
     };
     const client = new LanguageClient('mirrord', 'mirrord', serverOptions, clientOptions);
+    for (const [method, handler] of this.notificationHandlers) {
+      client.onNotification(method, handler);
+    }
     try {
       await client.start();
     } catch (err) {
@@ -211,7 +235,7 @@ export class ServerManager implements vscode.Disposable {
         this.emit(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped');
       }
     });
-    this.api = createApi(client as unknown as RequestChannel, WorkDoneProgress.type);
+    this.api = createApi(client, WorkDoneProgress.type);
     this.emit('running');
     return this.api;
   }

@@ -47,7 +47,7 @@ function targetValue(target: string | null, namespace: string): TargetValue {
 export function setTargetInJson(text: string, target: string | null, namespace: string): string {
   const errors: ParseError[] = [];
   const source = text.trim() ? text : '{}\n';
-  const root = parse(source, errors, { allowTrailingComma: true });
+  const root: unknown = parse(source, errors, { allowTrailingComma: true });
   if (errors.length || typeof root !== 'object' || root === null || Array.isArray(root)) {
     throw new ConfigEditError('the config is not a valid JSON object; fix it before saving a target into it');
   }

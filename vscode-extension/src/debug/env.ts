@@ -42,6 +42,43 @@ export function activeOverride(config: LaunchConfig): boolean | undefined {
   return undefined;
 }
 
+/**
+ * Debug types whose adapter (js-debug) removes a variable given as `null` in `env`, so a
+ * name the debuggee would inherit from VS Code's own environment can be taken away too.
+ */
+const NULL_UNSETS = new Set(['node', 'pwa-node', 'node-terminal', 'pwa-extensionHost', 'extensionHost']);
+
+/**
+ * A copy of the config with the session's `env` added and the `envToUnset` names removed:
+ * from the launch's own `env`/`environment`, and, where the debugger can express it,
+ * from what the debuggee inherits. Removal wins over an injected value of the same name.
+ */
+export function applySessionEnv<T extends LaunchConfig>(config: T, env: Record<string, string>, envToUnset: readonly string[] = []): T {
+  const unset = new Set(envToUnset.filter((n) => typeof n === 'string' && n.length > 0));
+  const injected = Object.fromEntries(Object.entries(env).filter(([k]) => !unset.has(k)));
+  const next = mergeEnv(config, injected);
+  if (unset.size === 0) {
+    return next;
+  }
+  if (Array.isArray(next.environment)) {
+    next.environment = next.environment.filter((e) => !unset.has(e.name));
+  }
+  if (next.env) {
+    const own: Record<string, string | null | undefined> = { ...next.env };
+    for (const name of unset) {
+      delete own[name];
+    }
+    next.env = own;
+  }
+  if (NULL_UNSETS.has(config.type)) {
+    next.env = { ...(next.env ?? {}) };
+    for (const name of unset) {
+      next.env[name] = null;
+    }
+  }
+  return next;
+}
+
 /** A copy of the config with `injected` added; injected values win over the launch's own. */
 export function mergeEnv<T extends LaunchConfig>(config: T, injected: Record<string, string>): T {
   const next: T = { ...config };

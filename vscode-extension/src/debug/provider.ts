@@ -5,7 +5,7 @@ import type { MirrordApi, ProgressReport } from '../common/api';
 import { describeError, isCancellation, type StartSessionResult } from '../common/protocol';
 import type { PickerOptions, PickResult } from '../picker/quickpick';
 import type { RecentChoice } from '../picker/recent';
-import { activeOverride, launchEnv, mergeEnv, type LaunchConfig } from './env';
+import { activeOverride, applySessionEnv, launchEnv, type LaunchConfig } from './env';
 import { SESSION_KEY, type SessionTracker } from './sessions';
 
 export interface DebugHookDeps {
@@ -18,6 +18,8 @@ export interface DebugHookDeps {
   recent: { get(name: string, context: string): RecentChoice | undefined; set(name: string, choice: RecentChoice): Promise<void> };
   sessions: SessionTracker;
   saveTarget(target: string | null, namespace: string, configFile?: string): Promise<unknown>;
+  /** Tells the user what the started session gives (warnings, no traffic). */
+  announce(session: StartSessionResult): void;
   log(message: string): void;
 }
 
@@ -111,11 +113,19 @@ export class MirrordDebugProvider implements vscode.DebugConfigurationProvider {
       void api.stopSession(session.sessionId).catch(() => undefined);
       return undefined;
     }
-    this.deps.sessions.add({ sessionId: session.sessionId, target: session.target, namespace: session.namespace });
-    this.deps.log(`mirrord session ${session.sessionId}: ${session.target ?? 'targetless'} in ${session.namespace}, agent ${session.agent.pod}`);
-    const merged = mergeEnv(config, session.env ?? {});
+    const engine = typeof session.engine === 'string' ? session.engine : undefined;
+    this.deps.sessions.add({ sessionId: session.sessionId, target: session.target, namespace: session.namespace, engine });
+    const unset = Array.isArray(session.envToUnset) ? session.envToUnset.filter((n): n is string => typeof n === 'string') : [];
+    const via = engine ? ` via ${engine}${session.cli ? ` (${session.cli.path} ${session.cli.version})` : ''}` : '';
+    const agent = session.agent ? `, agent ${session.agent.pod}` : '';
+    this.deps.log(
+      `mirrord session ${session.sessionId}: ${session.target ?? 'targetless'} in ${session.namespace}${via}${agent};` +
+        ` ${Object.keys(session.env ?? {}).length} variables set, ${unset.length} unset`,
+    );
+    this.deps.announce(session);
+    const merged = applySessionEnv(config, session.env ?? {}, unset);
     merged[SESSION_KEY] = session.sessionId;
-    return merged as vscode.DebugConfiguration;
+    return merged;
   }
 
   private startSession(

@@ -3,7 +3,7 @@
 // later prompt was cancelled, another provider dropped the launch), or when the
 // extension shuts down. An agent nobody uses must not outlive the launch.
 import type { MirrordApi } from '../common/api';
-import { describeError } from '../common/protocol';
+import { describeError, type SessionEndedParams } from '../common/protocol';
 
 export const SESSION_KEY = 'mirrordSessionId';
 
@@ -14,6 +14,10 @@ export interface ActiveSession {
   sessionId: string;
   target: string | null;
   namespace: string;
+  /** The engine that ran it (`mirrord-cli`, `builtin`), when the server says. */
+  engine?: string;
+  /** Set once the server ended the session (its agent or CLI is gone). */
+  ended?: { reason: string; message: string };
 }
 
 /**
@@ -56,10 +60,25 @@ export class SessionTracker {
 
   /** A session whose debug configuration was just handed back to VS Code. */
   add(session: ActiveSession): void {
-    const tracked: Tracked = { sessionId: session.sessionId, target: session.target, namespace: session.namespace, phase: 'pending' };
+    const tracked: Tracked = { ...session, phase: 'pending' };
     this.sessions.set(session.sessionId, tracked);
     this.armStartTimer(tracked);
-    this.onChange(session);
+    this.onChange(this.latest());
+  }
+
+  /**
+   * The server ended a session (`mirrord/sessionEnded`). It stays tracked until its debug
+   * session ends, so the status bar can say so; there is nothing left to stop on the server.
+   * Returns the session when this window started it.
+   */
+  ended(params: SessionEndedParams): ActiveSession | undefined {
+    const s = this.sessions.get(params.sessionId);
+    if (!s || s.ended) {
+      return undefined;
+    }
+    s.ended = { reason: String(params.reason), message: String(params.message ?? '') };
+    this.onChange(this.latest());
+    return snapshot(s);
   }
 
   get size(): number {
@@ -72,7 +91,7 @@ export class SessionTracker {
 
   latest(): ActiveSession | undefined {
     const last = [...this.sessions.values()].pop();
-    return last && { sessionId: last.sessionId, target: last.target, namespace: last.namespace };
+    return last && snapshot(last);
   }
 
   /** A debug adapter is being started for this configuration. */
@@ -123,6 +142,10 @@ export class SessionTracker {
     this.clearTimer(s);
     this.sessions.delete(sessionId);
     this.onChange(this.latest());
+    if (s.ended) {
+      this.log(`mirrord session ${sessionId} had already ended (${s.ended.reason})`);
+      return;
+    }
     try {
       const api = await this.api();
       const r = await api.stopSession(sessionId);
@@ -167,4 +190,15 @@ export class SessionTracker {
       s.timer = undefined;
     }
   }
+}
+
+function snapshot(s: Tracked): ActiveSession {
+  const out: ActiveSession = { sessionId: s.sessionId, target: s.target, namespace: s.namespace };
+  if (s.engine !== undefined) {
+    out.engine = s.engine;
+  }
+  if (s.ended) {
+    out.ended = { ...s.ended };
+  }
+  return out;
 }

@@ -1,14 +1,22 @@
-// Drives the workbench (code-server) with Chromium: the target picker, a Node.js debug
-// session with mirrord's env injected, and a config diagnostic in the Problems panel.
+// Drives the workbench (code-server) with Chromium: the target picker; a Node.js debug
+// session through the built-in engine (the target's process env, including variables only
+// its image sets, and mirrored requests printed in the Debug Console); a session through
+// the mirrord CLI engine (a fake CLI: its `environment` in, its `env_to_unset` out); and a
+// config diagnostic in the Problems panel.
 // Env: CS_URL, SHOTS (screenshot dir), WORKSPACE (the workspace folder on disk),
-// LOGS (the workbench's log folder, where the extension's output channel is written).
+// LOGS (the workbench's log folder, where the extension's output channel is written),
+// FAKE_MIRRORD (the fake mirrord CLI), IMAGE_ENV (NAME=VALUE of a variable only the
+// target's image sets), INHERITED_ENV (NAME=VALUE the workbench itself runs with).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const { CS_URL, SHOTS, WORKSPACE, LOGS } = process.env;
+const { CS_URL, SHOTS, WORKSPACE, LOGS, FAKE_MIRRORD, IMAGE_ENV, INHERITED_ENV } = process.env;
+const splitVar = (nv) => [nv.slice(0, nv.indexOf('=')), nv.slice(nv.indexOf('=') + 1)];
+const [IMAGE_NAME, IMAGE_VALUE] = splitVar(IMAGE_ENV || 'GREETER_BUILD=');
+const [INHERITED_NAME, INHERITED_VALUE] = splitVar(INHERITED_ENV || 'E2E_INHERITED=from-the-workbench');
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
@@ -46,6 +54,24 @@ async function main() {
     await input.fill(`>${title}`);
     await row(rowText).waitFor({ timeout: 20000 });
     await page.keyboard.press('Enter');
+  };
+  const waitForFile = async (file, ms) => {
+    const deadline = Date.now() + ms;
+    while (!fs.existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`${file} was not written`);
+      await page.waitForTimeout(500);
+    }
+    await page.waitForTimeout(500);
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  };
+  const stopDebugging = async () => {
+    await command('Debug: Stop', 'Debug: Stop');
+    await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 30000 });
+  };
+  const settingsFile = path.join(WORKSPACE, '.vscode', 'settings.json');
+  const updateSettings = (changes) => {
+    const current = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...current, ...changes }, null, 2));
   };
   const results = [];
   let broken = false;
@@ -93,7 +119,7 @@ async function main() {
     });
 
     let outFile;
-    await step('debug session gets the target pod environment', async () => {
+    await step('built-in engine: the target process env and mirrored requests in the Debug Console', async () => {
       outFile = path.join(WORKSPACE, 'out', 'env.json');
       // The `debug ` quick access starts a launch configuration by name.
       await page.keyboard.press('F1');
@@ -108,18 +134,24 @@ async function main() {
       await shot('03-launch-picker');
       await input.fill('pod/greeter');
       await page.keyboard.press('Enter');
-      const deadline = Date.now() + 120000;
-      while (!fs.existsSync(outFile)) {
-        if (Date.now() > deadline) throw new Error(`${outFile} was not written`);
-        await page.waitForTimeout(500);
-      }
-      await page.waitForTimeout(500);
-      const env = JSON.parse(fs.readFileSync(outFile, 'utf8'));
-      log(`debuggee env (mirrord keys): ${JSON.stringify(Object.keys(env).filter((k) => k.startsWith('MIRRORD') || k === 'GREETING'))}`);
+      const env = await waitForFile(outFile, 120000);
+      log(`debuggee env (from the target): ${JSON.stringify(Object.keys(env).filter((k) => k.startsWith('MIRRORD') || k === 'GREETING' || k === IMAGE_NAME))}`);
       if (env.GREETING !== 'hello') throw new Error(`GREETING is ${JSON.stringify(env.GREETING)}, expected the greeter pod's "hello"`);
-      await shot('04-debug-session');
-      // The program exits; ending the debug session stops the mirrord session.
-      await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 30000 });
+      if (env[IMAGE_NAME] !== IMAGE_VALUE) {
+        throw new Error(`${IMAGE_NAME} is ${JSON.stringify(env[IMAGE_NAME])}, expected ${JSON.stringify(IMAGE_VALUE)} from the container image (the process env)`);
+      }
+      // The control for the CLI step below: the debuggee normally inherits the workbench's env.
+      if (env[INHERITED_NAME] !== INHERITED_VALUE) throw new Error(`${INHERITED_NAME} was not inherited: ${JSON.stringify(env[INHERITED_NAME])}`);
+      await page.locator('.statusbar-item', { hasText: '(built-in)' }).first().waitFor({ timeout: 20000 });
+      // The Debug Console: the image-only variable, then requests mirrored from the cluster.
+      const repl = page.locator('.repl');
+      await repl.filter({ hasText: `${IMAGE_NAME}=${IMAGE_VALUE}` }).first().waitFor({ timeout: 30000 });
+      await repl.filter({ hasText: /request #\d+: [A-Z]+ \// }).first().waitFor({ timeout: 60000 });
+      const lines = (await repl.innerText()).split('\n').filter((l) => /request #|GREETING|=/.test(l));
+      log(`debug console: ${JSON.stringify(lines.slice(0, 12))}`);
+      await shot('04-builtin-session');
+      // Ending the debug session stops the mirrord session.
+      await stopDebugging();
     });
 
     await step('switching namespace in the launch picker; Esc cancels the launch', async () => {
@@ -174,6 +206,47 @@ async function main() {
       await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 10000 });
     });
 
+    await step('mirrord CLI engine: the CLI\'s environment in, its env_to_unset names out', async () => {
+      for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
+      const cliOut = path.join(WORKSPACE, 'out', 'env-cli.json');
+      fs.rmSync(cliOut, { force: true });
+      const launchFile = path.join(WORKSPACE, '.vscode', 'launch.json');
+      const launch = JSON.parse(fs.readFileSync(launchFile, 'utf8'));
+      launch.configurations.push({
+        type: 'node', request: 'launch', name: 'Run app through the mirrord CLI', program: '${workspaceFolder}/app.js', console: 'internalConsole',
+        env: {
+          MIRRORD_IMPERSONATED_TARGET: 'deployment/greeter',
+          DEMO_OUT_FILE: cliOut,
+          PORT: '0',
+          E2E_LOCAL_SECRET: 'must-not-reach-the-debuggee',
+          // What the fake CLI answers with (its final `environment` and `env_to_unset`).
+          FAKE_MIRRORD_ENVIRONMENT: JSON.stringify({ FROM_MIRRORD_CLI: 'cli-env' }),
+          FAKE_MIRRORD_UNSET: `E2E_LOCAL_SECRET,${INHERITED_NAME}`,
+        },
+      });
+      fs.writeFileSync(launchFile, JSON.stringify(launch, null, 2));
+      // Sent to the running server as a configuration change (no restart).
+      updateSettings({ 'mirrord.engine': 'mirrord-cli', 'mirrord.cliPath': FAKE_MIRRORD });
+      await page.waitForTimeout(2000);
+      await page.keyboard.press('F1');
+      await input.fill('debug Run app through the mirrord CLI');
+      await row('through the mirrord CLI').waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      const env = await waitForFile(cliOut, 90000);
+      log(`debuggee env (CLI engine): ${JSON.stringify(Object.keys(env).filter((k) => /MIRRORD|E2E|LD_PRELOAD/.test(k)))}`);
+      if (env.FROM_MIRRORD_CLI !== 'cli-env') throw new Error(`FROM_MIRRORD_CLI is ${JSON.stringify(env.FROM_MIRRORD_CLI)}: the CLI's environment was not applied`);
+      if (!env.MIRRORD_LAYER_INTPROXY_ADDR) throw new Error('the CLI environment\'s MIRRORD_LAYER_INTPROXY_ADDR is missing');
+      for (const name of ['E2E_LOCAL_SECRET', INHERITED_NAME]) {
+        if (name in env) throw new Error(`${name} reached the debuggee although the CLI listed it in env_to_unset`);
+      }
+      await page.locator('.statusbar-item', { hasText: '(mirrord CLI)' }).first().waitFor({ timeout: 20000 });
+      await page.locator('.notifications-toasts', { hasText: 'does not match the local mirrord version' }).first().waitFor({ timeout: 20000 });
+      await page.locator('.repl').filter({ hasText: 'FROM_MIRRORD_CLI=cli-env' }).first().waitFor({ timeout: 20000 });
+      await shot('07-cli-session');
+      await stopDebugging();
+      updateSettings({ 'mirrord.engine': 'builtin' });
+    });
+
     await step('broken mirrord.json shows a diagnostic in Problems', async () => {
       for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
       fs.writeFileSync(path.join(WORKSPACE, '.mirrord', 'mirrord.json'), '{\n  "feature": {\n    "nework": true\n  }\n}\n');
@@ -186,7 +259,7 @@ async function main() {
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
       await marker.waitFor({ timeout: 30000 });
       log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
-      await shot('07-problems');
+      await shot('08-problems');
     }, { independent: true });
   } finally {
     await ctx.close().catch(() => undefined);

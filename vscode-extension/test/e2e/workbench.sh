@@ -57,6 +57,29 @@ wb_build_vsix() { # root, out.vsix
   cp "$ext/mirrord-ide.vsix" "$2"
 }
 
+# NAME=VALUE of the first variable that only the container image of deployment $1 sets
+# in the simulated cluster's demo seed (visible through the agent, not the API).
+wb_image_env() {
+  "$WB_PYTHON" - "$1" <<'PY'
+import sys
+from importlib import resources
+
+import yaml
+
+seed = yaml.safe_load(resources.files("mirrord_ide.simcluster").joinpath("demo_seed.yaml").read_text())
+for ns in seed.get("namespaces") or []:
+    for dep in ns.get("deployments") or []:
+        if dep.get("name") != sys.argv[1]:
+            continue
+        for container in dep.get("containers") or []:
+            image_env = container.get("imageEnv") or container.get("image_env") or {}
+            for name, value in image_env.items():
+                print(f"{name}={value}")
+                sys.exit(0)
+sys.exit(f"the demo seed has no image env for deployment {sys.argv[1]}")
+PY
+}
+
 wb_start_cluster() { # run dir → sets WB_KUBECONFIG, WB_CLUSTER_URL
   local run=$1 port
   port=$(wb_free_port)

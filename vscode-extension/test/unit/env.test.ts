@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeOverride, launchEnv, mergeEnv, type LaunchConfig } from '../../src/debug/env';
+import { activeOverride, applySessionEnv, launchEnv, mergeEnv, type LaunchConfig } from '../../src/debug/env';
 
 const base: LaunchConfig = { type: 'node', name: 'App', request: 'launch' };
 
@@ -33,5 +33,23 @@ describe('launch env', () => {
     const merged = mergeEnv({ ...base, type: 'cppdbg', environment: [{ name: 'A', value: 'local' }, { name: 'C', value: 'c' }] }, { A: 'remote' });
     expect(merged.environment).toEqual([{ name: 'C', value: 'c' }, { name: 'A', value: 'remote' }]);
     expect(merged.env).toBeUndefined();
+  });
+});
+
+describe('applying a session', () => {
+  it('sets the session env and removes envToUnset names; removal wins', () => {
+    const config = { ...base, type: 'python', env: { A: 'local', GONE: 'x' } };
+    const applied = applySessionEnv(config, { B: 'b', GONE: 'remote' }, ['GONE']);
+    expect(applied.env).toEqual({ A: 'local', B: 'b' });
+    expect(config.env).toEqual({ A: 'local', GONE: 'x' });
+  });
+
+  it('gives js-debug null for each unset name, so inherited variables go too', () => {
+    expect(applySessionEnv({ ...base, type: 'pwa-node' }, { B: 'b' }, ['HOME_TOKEN']).env).toEqual({ B: 'b', HOME_TOKEN: null });
+  });
+
+  it('changes nothing more without names to unset', () => {
+    expect(applySessionEnv(base, { B: 'b' }).env).toEqual({ B: 'b' });
+    expect(applySessionEnv(base, { B: 'b' }, ['', 'B']).env).toEqual({ B: null });
   });
 });

@@ -23,7 +23,12 @@ class FakeClient {
   dispose = vi.fn(() => Promise.resolve());
   onDidChangeState = vi.fn(() => ({ dispose: vi.fn() }));
   onProgress = vi.fn(() => ({ dispose: vi.fn() }));
-  sendNotification = vi.fn(() => Promise.resolve());
+  notificationHandlers = new Map<string, (params: unknown) => void>();
+  onNotification = vi.fn((method: string, handler: (params: unknown) => void) => {
+    this.notificationHandlers.set(method, handler);
+    return { dispose: vi.fn() };
+  });
+  sendNotification = vi.fn((_method: string, _params?: unknown) => Promise.resolve());
   sendRequest = vi.fn((method: string, params: { sessionId?: string; target?: string }) => {
     if (this.stopped) {
       return Promise.reject(new Error('client is stopped'));
@@ -37,6 +42,10 @@ class FakeClient {
         namespace: 'default',
         agent: { pod: 'mirrord-agent-x', namespace: 'default', node: null, port: 1, localAddress: '127.0.0.1:1' },
         env: { GREETING: 'hello' },
+        engine: 'builtin',
+        capabilities: { env: 'spec', incoming: 'off', outgoing: false, files: false },
+        envToUnset: [],
+        warnings: [],
       });
     }
     if (method === 'mirrord/stopSession') {
@@ -82,8 +91,8 @@ async function activated() {
   mockVscode.__setConfig({ 'mirrord.server.path': process.execPath, 'mirrord.enabled': true });
   ext.activate(context() as never);
   await flush();
-  const provider = mockVscode.debug.registerDebugConfigurationProvider.mock.calls[0][1] as unknown as Provider;
-  const factory = mockVscode.debug.registerDebugAdapterTrackerFactory.mock.calls[0][1] as unknown as Factory;
+  const provider = mockVscode.debug.registerDebugConfigurationProvider.mock.calls[0][1] as Provider;
+  const factory = mockVscode.debug.registerDebugAdapterTrackerFactory.mock.calls[0][1] as Factory;
   const onStart = mockVscode.debug.onDidStartDebugSession.mock.calls[0][0];
   const onConfig = mockVscode.workspace.onDidChangeConfiguration.mock.calls[0][0];
   // A launch naming its target skips the picker.
@@ -94,7 +103,8 @@ async function activated() {
       name: 'Run app',
       env: { MIRRORD_IMPERSONATED_TARGET: 'pod/greeter' },
     });
-  return { ext, provider, factory, onStart, onConfig, launch };
+  const statusItem = mockVscode.window.createStatusBarItem.mock.results[0].value as { text: string; tooltip: string };
+  return { ext, provider, factory, onStart, onConfig, launch, statusItem };
 }
 
 beforeEach(() => {
@@ -209,5 +219,58 @@ describe('mirrord sessions of the window', () => {
     clients[0].state = 1; // the server died and the client gave up
     await ext.deactivate();
     expect(clients).toHaveLength(1);
+  });
+
+  it('shows the engine in the status bar and says once per workspace that no traffic is mirrored', async () => {
+    const { onStart, launch, statusItem } = await activated();
+    onStart({ configuration: await launch() });
+    expect(statusItem.text).toBe('$(plug) mirrord: pod/greeter (built-in)');
+    const notice = (mockVscode.window.showInformationMessage.mock.calls).filter((c) => String(c[0]).includes('no incoming traffic'));
+    expect(notice).toHaveLength(1);
+    expect(notice[0][0]).toContain('install mirrord or set mirrord.cliPath');
+    await launch();
+    expect((mockVscode.window.showInformationMessage.mock.calls).filter((c) => String(c[0]).includes('no incoming traffic'))).toHaveLength(1);
+  });
+
+  it('on mirrord/sessionEnded shows the reason and message, marks the status bar, and does not stop it again', async () => {
+    const { onStart, launch, statusItem } = await activated();
+    const config = await launch();
+    onStart({ configuration: config });
+    const handler = clients[0].notificationHandlers.get('mirrord/sessionEnded');
+    expect(handler).toBeDefined();
+    handler!({ sessionId: 's-1', reason: 'agent-exited', message: 'the agent pod mirrord-agent-x was deleted' });
+    expect(mockVscode.window.showWarningMessage).toHaveBeenCalledWith(expect.stringMatching(/session on pod\/greeter ended \(the agent exited\): the agent pod mirrord-agent-x was deleted/));
+    expect(statusItem.text).toBe('$(warning) mirrord: pod/greeter ended');
+    expect(statusItem.tooltip).toContain('the agent pod mirrord-agent-x was deleted');
+    // An unknown session (another window's) is only logged.
+    handler!({ sessionId: 'other', reason: 'cli-exited', message: 'x' });
+    expect(mockVscode.window.showWarningMessage).toHaveBeenCalledTimes(1);
+    const { deactivate } = await import('../../src/extension');
+    await deactivate();
+    expect(requestsOf('mirrord/stopSession')).toEqual([]);
+    expect(statusItem.text).toBe('$(plug) mirrord: on');
+  });
+
+  it('sends engine and cliPath in the initialization options and live, without a restart', async () => {
+    mockVscode.__setConfig({ 'mirrord.engine': 'mirrord-cli', 'mirrord.cliPath': '/opt/mirrord/bin/mirrord' });
+    const ext = await import('../../src/extension');
+    mockVscode.__setConfig({
+      'mirrord.server.path': process.execPath,
+      'mirrord.engine': 'mirrord-cli',
+      'mirrord.cliPath': '/opt/mirrord/bin/mirrord',
+    });
+    ext.activate(context() as never);
+    await flush();
+    const { LanguageClient } = await import('vscode-languageclient/node');
+    const options = (LanguageClient as unknown as { mock: { calls: unknown[][] } }).mock.calls[0][3] as { initializationOptions: unknown };
+    expect(options.initializationOptions).toEqual({ mirrord: { engine: 'mirrord-cli', cliPath: '/opt/mirrord/bin/mirrord' } });
+    const onConfig = mockVscode.workspace.onDidChangeConfiguration.mock.calls[0][0];
+    mockVscode.__setConfig({ 'mirrord.server.path': process.execPath, 'mirrord.engine': 'bogus', 'mirrord.cliPath': '' });
+    onConfig(mockVscode.__configChange('mirrord.engine'));
+    await flush();
+    expect(clients).toHaveLength(1);
+    expect(clients[0].sendNotification).toHaveBeenCalledWith('workspace/didChangeConfiguration', {
+      settings: { mirrord: { engine: 'auto', cliPath: '' } },
+    });
   });
 });

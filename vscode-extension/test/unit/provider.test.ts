@@ -20,7 +20,9 @@ function session(id: string, env: Record<string, string>): StartSessionResult {
   };
 }
 
-function setup(opts: { enabled?: boolean; trusted?: boolean; pick?: PickResult | undefined; start?: (p: StartSessionParams, t: CancelToken, on: (p: ProgressReport) => void) => Promise<StartSessionResult> } = {}) {
+type Start = (p: StartSessionParams, t: CancelToken, on: (p: ProgressReport) => void) => Promise<StartSessionResult>;
+
+function setup(opts: { enabled?: boolean; trusted?: boolean; pick?: PickResult | undefined; start?: Start } = {}) {
   const started: StartSessionParams[] = [];
   const stopped: string[] = [];
   const api: MirrordApi = {
@@ -55,9 +57,10 @@ function setup(opts: { enabled?: boolean; trusted?: boolean; pick?: PickResult |
     },
     sessions,
     saveTarget: vi.fn(() => Promise.resolve()),
+    announce: vi.fn(),
     log: () => undefined,
   };
-  return { provider: new MirrordDebugProvider(deps), started, stopped, pick, recentData, sessions, onChange };
+  return { provider: new MirrordDebugProvider(deps), started, stopped, pick, recentData, sessions, onChange, announce: deps.announce };
 }
 
 const launch = (extra: Record<string, unknown> = {}): DebugConfiguration => ({ type: 'node', name: 'Run app', request: 'launch', program: 'app.js', ...extra });
@@ -157,7 +160,7 @@ describe('debug hook', () => {
         return Promise.resolve(session('s-9', {}));
       },
     });
-    const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch(), cts.token as never);
+    const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch(), cts.token);
     expect(r).toBeUndefined();
     expect(t.stopped).toEqual(['s-9']);
     expect(t.sessions.size).toBe(0);
@@ -175,5 +178,33 @@ describe('debug hook', () => {
     await t.sessions.onTerminated({ type: 'node' });
     expect(t.stopped).toEqual(['s-1']);
     expect(t.onChange).toHaveBeenLastCalledWith(undefined);
+  });
+
+  it('applies the session: its env in, the envToUnset names out (also from what the debuggee inherits), and announces it', async () => {
+    const result: StartSessionResult = {
+      ...session('s-2', { FROM_CLI: 'yes', DROP_ME: 'x' }),
+      agent: null,
+      engine: 'mirrord-cli',
+      capabilities: { env: 'process', incoming: 'mirror', outgoing: true, files: true },
+      cli: { path: '/usr/local/bin/mirrord', version: '3.160.0' },
+      envToUnset: ['DROP_ME', 'LOCAL_SECRET', 'INHERITED'],
+      warnings: ['agent image is old'],
+    };
+    const t = setup({ start: () => Promise.resolve(result) });
+    const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(folder, launch({ env: { LOCAL: '1', LOCAL_SECRET: 's' } }));
+    // js-debug removes a variable given as null, inherited ones included.
+    expect(r?.env).toEqual({ LOCAL: '1', FROM_CLI: 'yes', DROP_ME: null, LOCAL_SECRET: null, INHERITED: null });
+    expect(t.announce).toHaveBeenCalledWith(result);
+    expect(t.onChange).toHaveBeenLastCalledWith({ sessionId: 's-2', target: 'pod/web-1', namespace: 'shop', engine: 'mirrord-cli' });
+  });
+
+  it('takes unset names out of environment arrays for debuggers that have no null', async () => {
+    const t = setup({ start: () => Promise.resolve({ ...session('s-3', { A: 'remote' }), envToUnset: ['B'] }) });
+    const r = await t.provider.resolveDebugConfigurationWithSubstitutedVariables(
+      folder,
+      launch({ type: 'cppdbg', environment: [{ name: 'B', value: 'local' }, { name: 'C', value: 'c' }] }),
+    );
+    expect(r?.environment).toEqual([{ name: 'C', value: 'c' }, { name: 'A', value: 'remote' }]);
+    expect(r?.env).toBeUndefined();
   });
 });

@@ -49,7 +49,9 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 const lastPicker = () => mock.quickPicks[mock.quickPicks.length - 1];
 const row = (qp: FakeQP, label: string) => {
   const item = qp.items.find((i) => i.label.includes(label) && i.entry.type !== 'separator');
-  if (!item) throw new Error(`no row ${label} in ${qp.items.map((i) => i.label).join(', ')}`);
+  if (!item) {
+    throw new Error(`no row ${label} in ${qp.items.map((i) => i.label).join(', ')}`);
+  }
   return item;
 };
 

@@ -175,3 +175,21 @@ describe('debug adapter start watch', () => {
     expect(t.stopped).toEqual([]);
   });
 });
+
+describe('sessions the server ended', () => {
+  it('marks the session ended, reports it once, and never asks the server to stop it', async () => {
+    const t = setup();
+    t.tracker.add({ sessionId: 's-1', target: 'pod/a', namespace: 'shop', engine: 'builtin' });
+    t.tracker.onStarted(config('s-1'));
+    const ended = t.tracker.ended({ sessionId: 's-1', reason: 'agent-exited', message: 'agent pod deleted' });
+    expect(ended).toEqual({ sessionId: 's-1', target: 'pod/a', namespace: 'shop', engine: 'builtin', ended: { reason: 'agent-exited', message: 'agent pod deleted' } });
+    expect(t.onChange).toHaveBeenLastCalledWith(ended);
+    expect(t.tracker.ended({ sessionId: 's-1', reason: 'agent-exited', message: 'again' })).toBeUndefined();
+    expect(t.tracker.ended({ sessionId: 'unknown', reason: 'stopped', message: '' })).toBeUndefined();
+    await t.tracker.onTerminated(config('s-1'));
+    await settle();
+    expect(t.stopped).toEqual([]);
+    expect(t.tracker.size).toBe(0);
+    expect(t.onChange).toHaveBeenLastCalledWith(undefined);
+  });
+});

@@ -21,4 +21,11 @@ describe('status bar', () => {
     const reloaded = new MirrordStatusBar(state, () => false);
     expect(reloaded.enabled).toBe(true);
   });
+
+  it('names the engine that ran the session, and says when the server ended it', () => {
+    expect(statusText(true, 'running', { target: 'pod/a', namespace: 'shop', engine: 'mirrord-cli' }).text).toBe('$(plug) mirrord: pod/a (mirrord CLI)');
+    const ended = statusText(true, 'running', { target: null, namespace: 'shop', engine: 'builtin', ended: { reason: 'connection-lost', message: 'no pong for 10 s' } });
+    expect(ended.text).toBe('$(warning) mirrord: targetless ended');
+    expect(ended.tooltip).toContain('no pong for 10 s');
+  });
 });

@@ -123,7 +123,7 @@ describe('saving a target into the config file', () => {
   it('edits only the target lines of a YAML config and saves it', async () => {
     const doc = openDoc('feature:\n  fs: read\ntarget: pod/old\n');
     await saveTargetToConfig('pod/new', 'shop', '/ws/.mirrord/mirrord.yaml');
-    const edit = mockVscode.workspace.applyEdit.mock.calls[0][0] as unknown as { edits: Array<{ range: { start: { character: number } }; text: string }> };
+    const edit = mockVscode.workspace.applyEdit.mock.calls[0][0] as { edits: Array<{ range: { start: { character: number } }; text: string }> };
     expect(edit.edits).toHaveLength(1);
     expect(edit.edits[0].range.start.character).toBe('feature:\n  fs: read\ntarget:'.length);
     expect(edit.edits[0].text).toContain('path: "pod/new"');

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -109,6 +110,15 @@ public final class MirrordApi {
     r.env().forEach(env::addProperty);
     p.add("env", env);
     return p;
+  }
+
+  /**
+   * Calls {@code listener} for each {@code mirrord/sessionEnded} notification (on the connection's
+   * dispatch thread; keep it short). Closing the returned handle removes it.
+   */
+  public AutoCloseable onSessionEnded(Consumer<SessionEnded> listener) {
+    return channel.onNotification(SessionEnded.METHOD, (method, params) -> SessionEnded.parse(params).ifPresentOrElse(
+        listener, () -> LOG.log(Level.FINE, "ignoring a malformed {0} notification", method)));
   }
 
   /** @return whether the server stopped a session by that id */

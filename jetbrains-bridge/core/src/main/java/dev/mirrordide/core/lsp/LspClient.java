@@ -28,11 +28,13 @@ public final class LspClient implements RpcChannel, AutoCloseable {
 
   private final LanguageServerProcess server;
   private final ProgressRouter progress;
+  private final NotificationRouter notifications;
   private volatile JsonObject serverCapabilities = new JsonObject();
 
-  private LspClient(LanguageServerProcess server, ProgressRouter progress) {
+  private LspClient(LanguageServerProcess server, ProgressRouter progress, NotificationRouter notifications) {
     this.server = server;
     this.progress = progress;
+    this.notifications = notifications;
   }
 
   /**
@@ -51,6 +53,7 @@ public final class LspClient implements RpcChannel, AutoCloseable {
       Consumer<String> stderrSink)
       throws ServerStartException {
     ProgressRouter progress = new ProgressRouter();
+    NotificationRouter notifications = new NotificationRouter();
     JsonObject section = settings == null ? new JsonObject() : settings.deepCopy();
     LanguageServerProcess proc;
     try {
@@ -65,12 +68,16 @@ public final class LspClient implements RpcChannel, AutoCloseable {
             conn.onRequest("client/registerCapability", params -> JsonNull.INSTANCE);
             conn.onRequest("client/unregisterCapability", params -> JsonNull.INSTANCE);
             conn.onRequest("window/showMessageRequest", params -> JsonNull.INSTANCE);
-            conn.onOtherNotification((method, params) -> LOG.log(Level.FINE, "server notification {0}", method));
+            conn.onOtherNotification((method, params) -> {
+              if (!notifications.dispatch(method, params)) {
+                LOG.log(Level.FINE, "server notification {0}", method);
+              }
+            });
           });
     } catch (IOException e) {
       throw new ServerStartException("could not start the mirrord language server " + argv + ": " + e.getMessage(), "", e);
     }
-    LspClient client = new LspClient(proc, progress);
+    LspClient client = new LspClient(proc, progress, notifications);
     try {
       client.initialize(workspaceRoot, section, initializeTimeout);
     } catch (ServerStartException e) {
@@ -170,6 +177,11 @@ public final class LspClient implements RpcChannel, AutoCloseable {
   @Override
   public ProgressRouter progress() {
     return progress;
+  }
+
+  @Override
+  public AutoCloseable onNotification(String method, NotificationHandler handler) {
+    return notifications.add(method, handler);
   }
 
   public JsonObject serverCapabilities() {

@@ -12,9 +12,22 @@ public interface RpcChannel {
 
   ProgressRouter progress();
 
+  /**
+   * Calls {@code handler} for each notification {@code method} the server sends, on the
+   * connection's dispatch thread; closing the returned handle removes it.
+   */
+  AutoCloseable onNotification(String method, NotificationHandler handler);
+
   /** A channel over a bare connection whose progress messages {@code router} already receives. */
   static RpcChannel of(JsonRpcConnection connection, ProgressRouter router) {
+    NotificationRouter notifications = new NotificationRouter();
     return new RpcChannel() {
+      @Override
+      public AutoCloseable onNotification(String method, NotificationHandler handler) {
+        connection.onNotification(method, notifications::dispatch);
+        return notifications.add(method, handler);
+      }
+
       @Override
       public CompletableFuture<JsonElement> request(String method, Object params) {
         return connection.request(method, params);

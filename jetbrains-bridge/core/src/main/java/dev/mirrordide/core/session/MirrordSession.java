@@ -1,6 +1,7 @@
 package dev.mirrordide.core.session;
 
 import dev.mirrordide.core.api.MirrordApi;
+import dev.mirrordide.core.api.SessionEnded;
 import dev.mirrordide.core.api.SessionInfo;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,9 @@ import java.util.logging.Logger;
 
 /**
  * A running session. {@link #stop()} is idempotent and asynchronous; {@link #stopWhenExits} ties
- * the session to the debuggee so the agent is removed when the process ends.
+ * the session to the debuggee so the agent is removed when the process ends. When the server ends
+ * the session itself ({@code mirrord/sessionEnded}), {@link #ended()} completes and a later stop
+ * asks the server nothing.
  */
 public final class MirrordSession implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(MirrordSession.class.getName());
@@ -21,6 +24,7 @@ public final class MirrordSession implements AutoCloseable {
   private final MirrordApi api;
   private final SessionInfo info;
   private final AtomicReference<CompletableFuture<Boolean>> stopping = new AtomicReference<>();
+  private final CompletableFuture<SessionEnded> ended = new CompletableFuture<>();
 
   public MirrordSession(MirrordApi api, SessionInfo info) {
     this.api = api;
@@ -39,11 +43,25 @@ public final class MirrordSession implements AutoCloseable {
     return stopping.get() != null;
   }
 
+  /** Completes when the server reports the session ended (its agent or CLI is gone, or a stop). */
+  public CompletableFuture<SessionEnded> ended() {
+    return ended;
+  }
+
+  /** @return whether this was the first report of the session's end */
+  public boolean markEnded(SessionEnded event) {
+    return event.sessionId().equals(info.sessionId()) && ended.complete(event);
+  }
+
   /** Asks the server to stop the session once; later calls return the same future. */
   public CompletableFuture<Boolean> stop() {
     CompletableFuture<Boolean> fresh = new CompletableFuture<>();
     if (!stopping.compareAndSet(null, fresh)) {
       return stopping.get();
+    }
+    if (ended.isDone()) {
+      fresh.complete(false); // the server already removed it
+      return fresh;
     }
     api.stopSession(info.sessionId()).whenComplete((stopped, error) -> {
       if (error != null) {

@@ -81,8 +81,8 @@ public final class SessionLauncher {
         }
         try {
           SessionInfo info = starting.result().get(POLL_MILLIS, TimeUnit.MILLISECONDS);
-          Map<String, String> env = EnvMerge.merge(run.runConfigEnv(), run.inheritedEnv(), info.env());
-          return new LaunchResult.Started(new MirrordSession(api, info), env);
+          EnvMerge.Applied env = EnvMerge.apply(run.runConfigEnv(), run.inheritedEnv(), info.env(), info.envToUnset());
+          return new LaunchResult.Started(new MirrordSession(api, info), env.env(), env.unset());
         } catch (TimeoutException e) {
           // keep polling for cancellation
         }

@@ -3,6 +3,8 @@ package dev.mirrordide.core.api;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.mirrordide.core.lsp.NotificationHandler;
+import dev.mirrordide.core.lsp.NotificationRouter;
 import dev.mirrordide.core.lsp.ProgressRouter;
 import dev.mirrordide.core.lsp.RpcChannel;
 import java.util.List;
@@ -21,6 +23,17 @@ public final class ScriptedChannel implements RpcChannel {
   public final Map<String, CompletableFuture<JsonElement>> inFlight = new ConcurrentHashMap<>();
   private final Map<String, Function<JsonObject, CompletableFuture<JsonElement>>> answers = new ConcurrentHashMap<>();
   private final ProgressRouter router = new ProgressRouter();
+  private final NotificationRouter serverNotifications = new NotificationRouter();
+
+  /** Delivers a notification from the "server" to the handlers the client added. */
+  public boolean serverNotifies(String method, String json) {
+    return serverNotifications.dispatch(method, JsonParser.parseString(json));
+  }
+
+  @Override
+  public AutoCloseable onNotification(String method, NotificationHandler handler) {
+    return serverNotifications.add(method, handler);
+  }
 
   public ScriptedChannel answer(String method, String json) {
     answers.put(method, p -> CompletableFuture.completedFuture(JsonParser.parseString(json)));

@@ -42,4 +42,19 @@ class EnvMergeTest {
   void debuggeeEnvPrefersTheRunConfiguration() {
     assertEquals(Map.of("X", "run", "Y", "ide"), EnvMerge.debuggeeEnv(Map.of("X", "run"), Map.of("X", "ide", "Y", "ide")));
   }
+
+  @Test
+  void envToUnsetNamesLeaveTheRunConfigurationAndTheInheritedEnvironment() {
+    EnvMerge.Applied applied = EnvMerge.apply(
+        Map.of("LOCAL_ONLY", "1", "KEEP", "k"),
+        Map.of("HOME", "/h", "DYLD_INSERT_LIBRARIES", "/old/layer.dylib"),
+        Map.of("FROM_CLI", "yes", "LOCAL_ONLY", "remote"),
+        java.util.Arrays.asList("LOCAL_ONLY", "DYLD_INSERT_LIBRARIES", "", null));
+    assertEquals(Map.of("KEEP", "k", "FROM_CLI", "yes"), applied.env(), "removal wins over the session's own value");
+    assertEquals(java.util.Set.of("LOCAL_ONLY", "DYLD_INSERT_LIBRARIES"), applied.unset());
+    Map<String, String> inherited = Map.of("HOME", "/h", "DYLD_INSERT_LIBRARIES", "/old/layer.dylib");
+    assertEquals(true, applied.needsInheritedFiltered(inherited));
+    assertEquals(Map.of("HOME", "/h", "KEEP", "k", "FROM_CLI", "yes"), applied.effective(inherited));
+    assertEquals(false, EnvMerge.apply(Map.of(), Map.of(), Map.of("A", "1"), List.of()).needsInheritedFiltered(inherited));
+  }
 }

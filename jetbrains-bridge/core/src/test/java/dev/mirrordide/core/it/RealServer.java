@@ -51,9 +51,28 @@ public final class RealServer {
     return List.of(python(), "-m", "mirrord_ide", "serve");
   }
 
+  /** The server with the built-in engine (a mirrord CLI on this machine must not change the tests). */
   public static LspClient startServer(Path kubeconfig, Path workspace) throws Exception {
-    return LspClient.start(serverCommand(), Map.of("KUBECONFIG", kubeconfig.toString()), workspace, new JsonObject(),
-        Duration.ofSeconds(30), null);
+    JsonObject settings = new JsonObject();
+    settings.addProperty("engine", "builtin");
+    return startServer(kubeconfig, workspace, settings, Map.of());
+  }
+
+  /** @param settings the {@code mirrord} settings section; @param env more server environment */
+  public static LspClient startServer(Path kubeconfig, Path workspace, JsonObject settings, Map<String, String> env)
+      throws Exception {
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("KUBECONFIG", kubeconfig.toString());
+    return LspClient.start(serverCommand(), all, workspace, settings, Duration.ofSeconds(30), null);
+  }
+
+  /** The fake mirrord CLI the tests drive the mirrord-cli engine with. */
+  public static Path fakeMirrord() {
+    Path p = repoRoot().resolve("tests/fakes/mirrord");
+    if (!Files.isExecutable(p)) {
+      throw new AssertionError("no executable fake mirrord CLI at " + p);
+    }
+    return p;
   }
 
   /** {@code mirrord-ide demo-cluster}, stopped with SIGTERM by {@link #close()}. */

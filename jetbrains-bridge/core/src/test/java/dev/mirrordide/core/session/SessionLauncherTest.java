@@ -63,6 +63,22 @@ class SessionLauncherTest {
     assertEquals("deployment/web/container/app", sent.get("target").getAsString());
     assertEquals("file:///w/.mirrord/mirrord.json", sent.get("configUri").getAsString());
     assertEquals("/h", sent.getAsJsonObject("env").get("HOME").getAsString(), "the server sees the debuggee's env");
+    assertEquals(java.util.Set.of(), s.unset());
+  }
+
+  @Test
+  void theSessionsEnvToUnsetIsAppliedToTheRunConfiguration() {
+    ScriptedChannel ch = channel().answer("mirrord/startSession",
+        "{\"sessionId\":\"s2\",\"target\":null,\"namespace\":\"shop\",\"agent\":null,\"env\":{\"FROM_CLI\":\"1\"},"
+            + "\"engine\":\"mirrord-cli\",\"envToUnset\":[\"SECRET_LOCAL\",\"INHERITED\"]}");
+    MirrordApi api = new MirrordApi(ch);
+    SessionLauncher launcher = new SessionLauncher(api, flow(api, m -> m.choose(m.sections().get(0).entries().get(0))), Duration.ofSeconds(5));
+    LaunchResult r = launcher.launch(new SessionLauncher.RunContext("cfg", null, Map.of("SECRET_LOCAL", "s", "KEEP", "k"),
+        Map.of("INHERITED", "i")), null, () -> false);
+    LaunchResult.Started s = assertInstanceOf(LaunchResult.Started.class, r);
+    assertEquals(Map.of("KEEP", "k", "FROM_CLI", "1"), s.env());
+    assertEquals(java.util.Set.of("SECRET_LOCAL", "INHERITED"), s.unset());
+    assertEquals("mirrord-cli", s.session().info().engine());
   }
 
   @Test

@@ -13,7 +13,14 @@ import java.util.concurrent.ConcurrentHashMap
  */
 @Service(Service.Level.PROJECT)
 class MirrordLaunchRegistry {
-    class Prepared(val executionId: Long, val configuration: RunConfiguration, val session: MirrordSession, val env: Map<String, String>)
+    /** [env]: the variables to set; [unset]: names the process must not have, inherited ones included. */
+    class Prepared(
+        val executionId: Long,
+        val configuration: RunConfiguration,
+        val session: MirrordSession,
+        val env: Map<String, String>,
+        val unset: Set<String> = emptySet(),
+    )
 
     private val byExecution = ConcurrentHashMap<Long, Prepared>()
 

@@ -3,7 +3,10 @@ package dev.mirrordide.jetbrains.run
 import com.intellij.execution.configurations.RunConfiguration
 import com.intellij.execution.runners.ExecutionEnvironment
 import com.intellij.notification.NotificationGroupManager
+import com.intellij.notification.NotificationAction
 import com.intellij.notification.NotificationType
+import com.intellij.ide.util.PropertiesComponent
+import com.intellij.openapi.options.ShowSettingsUtil
 import com.intellij.openapi.application.ApplicationManager
 import com.intellij.openapi.application.ModalityState
 import com.intellij.openapi.progress.ProgressIndicator
@@ -20,6 +23,8 @@ import dev.mirrordide.core.picker.PickerView
 import dev.mirrordide.core.picker.TargetPickerFlow
 import dev.mirrordide.core.session.LaunchResult
 import dev.mirrordide.core.session.SessionLauncher
+import dev.mirrordide.core.session.SessionNotices
+import dev.mirrordide.jetbrains.settings.MirrordSettingsConfigurable
 import dev.mirrordide.jetbrains.server.MirrordServerService
 import dev.mirrordide.jetbrains.settings.MirrordSettings
 import java.time.Duration
@@ -53,10 +58,23 @@ class MirrordPreLaunch(private val project: Project) {
         return when (val r = result.get()) {
             is LaunchResult.Started -> {
                 MirrordLaunchRegistry.getInstance(project).put(
-                    MirrordLaunchRegistry.Prepared(environment.executionId, configuration, r.session, r.env()),
+                    MirrordLaunchRegistry.Prepared(environment.executionId, configuration, r.session, r.env(), r.unset()),
                 )
-                val target = r.session.info().target() ?: "targetless"
-                notify("mirrord: ${configuration.name} runs against $target in ${r.session.info().namespace()}", NotificationType.INFORMATION)
+                MirrordServerService.getInstance(project).sessions()?.add(r.session)
+                val info = r.session.info()
+                notify("${SessionNotices.summary(info)}: ${configuration.name}", NotificationType.INFORMATION)
+                // Warnings from the engine, and once per project that no traffic is mirrored.
+                val shown = PropertiesComponent.getInstance(project)
+                for (notice in SessionNotices.started(info) { key -> !shown.getBoolean("mirrord.notice.$key").also { shown.setValue("mirrord.notice.$key", true) } }) {
+                    val type = if (notice.level() == SessionNotices.Level.WARNING) NotificationType.WARNING else NotificationType.INFORMATION
+                    val n = NotificationGroupManager.getInstance().getNotificationGroup("mirrord").createNotification(notice.text(), type)
+                    if (notice.action() != null) {
+                        n.addAction(NotificationAction.createSimple("Set the mirrord CLI...") {
+                            ShowSettingsUtil.getInstance().showSettingsDialog(project, MirrordSettingsConfigurable::class.java)
+                        })
+                    }
+                    n.notify(project)
+                }
                 true
             }
             is LaunchResult.Failed -> {

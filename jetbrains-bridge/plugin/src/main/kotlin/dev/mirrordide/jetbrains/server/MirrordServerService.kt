@@ -3,12 +3,17 @@ package dev.mirrordide.jetbrains.server
 import com.intellij.openapi.Disposable
 import com.intellij.openapi.application.ApplicationManager
 import com.intellij.openapi.components.Service
+import com.intellij.notification.NotificationGroupManager
+import com.intellij.notification.NotificationType
 import com.intellij.openapi.diagnostic.logger
 import com.intellij.openapi.project.Project
+import com.google.gson.JsonObject
 import dev.mirrordide.core.api.MirrordApi
 import dev.mirrordide.core.launch.MirrordServerLauncher
 import dev.mirrordide.core.launch.ServerCommand
 import dev.mirrordide.core.lsp.LspClient
+import dev.mirrordide.core.session.SessionNotices
+import dev.mirrordide.core.session.SessionRegistry
 import dev.mirrordide.jetbrains.settings.MirrordSettings
 import java.nio.file.Path
 import java.time.Duration
@@ -22,6 +27,7 @@ import java.time.Duration
 class MirrordServerService(private val project: Project) : Disposable {
     private val log = logger<MirrordServerService>()
     private var client: LspClient? = null
+    private var registry: SessionRegistry? = null
 
     /** The server command per the settings (also used by the diagnostics integrations). */
     fun command(): ServerCommand =
@@ -47,6 +53,8 @@ class MirrordServerService(private val project: Project) : Disposable {
         val current = client
         if (current != null && current.isAlive) return MirrordApi(current)
         current?.close()
+        registry?.close()
+        registry = null
         val started = LspClient.start(
             command().argv(),
             environment(),
@@ -55,7 +63,30 @@ class MirrordServerService(private val project: Project) : Disposable {
             Duration.ofSeconds(30),
         ) { line -> log.debug("mirrord-ide: $line") }
         client = started
-        return MirrordApi(started)
+        val api = MirrordApi(started)
+        // Sessions the server ends (agent gone, CLI exited) are reported once, with the reason.
+        registry = SessionRegistry(api) { session, ended ->
+            val notice = SessionNotices.ended(ended, session.info())
+            val type = if (notice.level() == SessionNotices.Level.WARNING) NotificationType.WARNING else NotificationType.INFORMATION
+            NotificationGroupManager.getInstance().getNotificationGroup("mirrord").createNotification(notice.text(), type).notify(project)
+        }
+        return api
+    }
+
+    /** The live sessions of the current server (started by [api]). */
+    @Synchronized
+    fun sessions(): SessionRegistry? = registry
+
+    /** Sends the engine settings to the running server (`workspace/didChangeConfiguration`). */
+    @Synchronized
+    fun pushEngineSettings() {
+        val current = client?.takeIf { it.isAlive } ?: return
+        val settings = JsonObject().apply { add("mirrord", MirrordSettings.getInstance(project).engineSection()) }
+        val params = JsonObject().apply { add("settings", settings) }
+        ApplicationManager.getApplication().executeOnPooledThread {
+            runCatching { current.notify("workspace/didChangeConfiguration", params) }
+                .onFailure { log.warn("could not send the engine settings to mirrord-ide", it) }
+        }
     }
 
     /** Drops the current server; its orderly shutdown runs off the calling (possibly UI) thread. */
@@ -63,11 +94,15 @@ class MirrordServerService(private val project: Project) : Disposable {
     fun restart() {
         val old = client ?: return
         client = null
+        registry?.close()
+        registry = null
         ApplicationManager.getApplication().executeOnPooledThread { old.close() }
     }
 
     override fun dispose() {
         synchronized(this) {
+            registry?.close()
+            registry = null
             client?.close()
             client = null
         }

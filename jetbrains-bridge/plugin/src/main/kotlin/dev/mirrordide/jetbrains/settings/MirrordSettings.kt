@@ -23,6 +23,10 @@ class MirrordSettings : PersistentStateComponent<MirrordSettings.State> {
         /** Config file relative to the project; blank: MIRRORD_CONFIG_FILE, then .mirrord/. */
         var configPath: String = ""
         var launchTimeoutSeconds: Int = 180
+        /** Which engine runs sessions: auto (the mirrord CLI when found), mirrord-cli or builtin. */
+        var engine: String = "auto"
+        /** The mirrord CLI to drive; blank: `mirrord` on PATH, then the IDE extensions' copies. */
+        var cliPath: String = ""
         /** Last target choice per run configuration: key -> "namespace\u0000target" (target empty: targetless). */
         var recentChoices: MutableMap<String, String> = mutableMapOf()
     }
@@ -39,9 +43,21 @@ class MirrordSettings : PersistentStateComponent<MirrordSettings.State> {
     fun serverSection(): JsonObject = JsonObject().apply {
         if (state.kubeconfig.isNotBlank()) addProperty("kubeconfig", state.kubeconfig.trim())
         if (state.context.isNotBlank()) addProperty("context", state.context.trim())
+        addProperty("engine", engine())
+        if (state.cliPath.isNotBlank()) addProperty("cliPath", state.cliPath.trim())
     }
 
+    /** The session settings the running server takes live; an empty value drops the setting. */
+    fun engineSection(): JsonObject = JsonObject().apply {
+        addProperty("engine", engine())
+        addProperty("cliPath", state.cliPath.trim())
+    }
+
+    private fun engine(): String = state.engine.trim().takeIf { it in ENGINES } ?: "auto"
+
     companion object {
+        val ENGINES = listOf("auto", "mirrord-cli", "builtin")
+
         fun getInstance(project: Project): MirrordSettings = project.getService(MirrordSettings::class.java)
     }
 }

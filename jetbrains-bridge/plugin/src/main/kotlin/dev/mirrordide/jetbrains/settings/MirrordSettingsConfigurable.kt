@@ -3,6 +3,7 @@ package dev.mirrordide.jetbrains.settings
 import com.intellij.openapi.fileChooser.FileChooserDescriptorFactory
 import com.intellij.openapi.options.Configurable
 import com.intellij.openapi.project.Project
+import com.intellij.openapi.ui.ComboBox
 import com.intellij.openapi.ui.TextFieldWithBrowseButton
 import com.intellij.ui.components.JBCheckBox
 import com.intellij.ui.components.JBTextField
@@ -24,6 +25,11 @@ class MirrordSettingsConfigurable(private val project: Project) : Configurable {
             .withTitle("Kubeconfig"))
     }
     private val context = JBTextField()
+    private val engine = ComboBox(MirrordSettings.ENGINES.toTypedArray())
+    private val cliPath = TextFieldWithBrowseButton().apply {
+        addBrowseFolderListener(project, FileChooserDescriptorFactory.createSingleFileNoJarsDescriptor()
+            .withTitle("mirrord CLI"))
+    }
     private val configPath = JBTextField()
     private val timeout = JSpinner(SpinnerNumberModel(180, 10, 3600, 10))
 
@@ -34,6 +40,8 @@ class MirrordSettingsConfigurable(private val project: Project) : Configurable {
         .addLabeledComponent("mirrord-ide (blank: search PATH):", serverPath)
         .addLabeledComponent("Kubeconfig (blank: KUBECONFIG):", kubeconfig)
         .addLabeledComponent("Context (blank: current):", context)
+        .addLabeledComponent("Engine (auto: the mirrord CLI when found):", engine)
+        .addLabeledComponent("mirrord CLI (blank: PATH):", cliPath)
         .addLabeledComponent("Config file (blank: .mirrord/):", configPath)
         .addLabeledComponent("Launch timeout (seconds):", timeout)
         .addComponentFillVertically(javax.swing.JPanel(), 0)
@@ -45,6 +53,8 @@ class MirrordSettingsConfigurable(private val project: Project) : Configurable {
         serverPath.text != settings.serverPath ||
         kubeconfig.text != settings.kubeconfig ||
         context.text != settings.context ||
+        engine.selectedItem != settings.engine ||
+        cliPath.text != settings.cliPath ||
         configPath.text != settings.configPath ||
         (timeout.value as Int) != settings.launchTimeoutSeconds
 
@@ -55,11 +65,17 @@ class MirrordSettingsConfigurable(private val project: Project) : Configurable {
         settings.serverPath = serverPath.text.trim()
         settings.kubeconfig = kubeconfig.text.trim()
         settings.context = context.text.trim()
+        val engineChanged = engine.selectedItem != settings.engine || cliPath.text.trim() != settings.cliPath
+        settings.engine = engine.selectedItem as? String ?: "auto"
+        settings.cliPath = cliPath.text.trim()
         settings.configPath = configPath.text.trim()
         settings.launchTimeoutSeconds = timeout.value as Int
         if (restart) {
             // The next request starts a server with the new settings.
             MirrordServerService.getInstance(project).restart()
+        } else if (engineChanged) {
+            // The running server takes the engine settings live; its sessions keep running.
+            MirrordServerService.getInstance(project).pushEngineSettings()
         }
     }
 
@@ -68,6 +84,8 @@ class MirrordSettingsConfigurable(private val project: Project) : Configurable {
         serverPath.text = settings.serverPath
         kubeconfig.text = settings.kubeconfig
         context.text = settings.context
+        engine.selectedItem = settings.engine.takeIf { it in MirrordSettings.ENGINES } ?: "auto"
+        cliPath.text = settings.cliPath
         configPath.text = settings.configPath
         timeout.value = settings.launchTimeoutSeconds
     }

@@ -25,5 +25,6 @@ class MirrordGoRunConfigurationExtension : GoRunConfigurationExtension() {
         if (commandLineType != GoRunningState.CommandLineType.RUN) return
         val prepared = MirrordLaunchRegistry.getInstance(configuration.project).forConfiguration(configuration) ?: return
         prepared.env.forEach { (k, v) -> cmdLine.addEnvironmentVariable(k, v) }
+        prepared.unset.forEach { cmdLine.removeEnvironmentVariable(it) }
     }
 }

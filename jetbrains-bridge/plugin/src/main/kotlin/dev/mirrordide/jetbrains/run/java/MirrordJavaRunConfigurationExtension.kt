@@ -19,6 +19,22 @@ class MirrordJavaRunConfigurationExtension : RunConfigurationExtension() {
         runnerSettings: RunnerSettings?,
     ) {
         val prepared = MirrordLaunchRegistry.getInstance(configuration.project).forConfiguration(configuration) ?: return
-        params.env = LinkedHashMap(params.env).apply { putAll(prepared.env) }
+        val env = LinkedHashMap(params.env).apply {
+            putAll(prepared.env)
+            keys.removeAll(prepared.unset)
+        }
+        if (params.isPassParentEnvs && prepared.unset.isNotEmpty()) {
+            // A name the process would inherit can only go by passing the whole environment.
+            val parent = com.intellij.util.EnvironmentUtil.getEnvironmentMap()
+            if (prepared.unset.any { it in parent }) {
+                params.env = LinkedHashMap(parent).apply {
+                    keys.removeAll(prepared.unset)
+                    putAll(env)
+                }
+                params.isPassParentEnvs = false
+                return
+            }
+        }
+        params.env = env
     }
 }

@@ -26,6 +26,7 @@ class MirrordNodeRunConfigurationExtension : AbstractNodeRunConfigurationExtensi
         return object : NodeRunConfigurationLaunchSession() {
             override fun addNodeOptionsTo(targetRun: NodeTargetRun) {
                 prepared.env.forEach { (k, v) -> targetRun.commandLineBuilder.addEnvironmentVariable(k, v) }
+                prepared.unset.forEach { targetRun.commandLineBuilder.removeEnvironmentVariable(it) }
             }
         }
     }

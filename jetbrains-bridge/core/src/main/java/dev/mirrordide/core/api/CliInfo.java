@@ -1,0 +1,4 @@
+package dev.mirrordide.core.api;
+
+/** The mirrord CLI that ran a session: its path and {@code --version}. */
+public record CliInfo(String path, String version) {}
