@@ -33,7 +33,8 @@ rm -rf "$RUN/ws/out"
 cat >"$RUN/ws/.vscode/settings.json" <<JSON
 {
   "mirrord.enabled": true,
-  "mirrord.engine": "builtin"
+  "mirrord.engine": "builtin",
+  "remote.autoForwardPorts": false
 }
 JSON
 # A variable the workbench (and so every debuggee) inherits: the CLI step's env_to_unset removes it.

@@ -120,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cluster.add_argument(
         "--user", default="admin", help="user written into the kubeconfig (default admin)"
     )
+    demo_cluster.add_argument(
+        "--agent-exec",
+        metavar="CMD",
+        help="run `CMD <agent args>` for each agent pod instead of the simulated agent",
+    )
+    demo_cluster.add_argument(
+        "--traffic-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between the requests the demo pods receive (0: none)",
+    )
 
     return parser
 
@@ -201,6 +212,8 @@ def _run(args: argparse.Namespace) -> int:
             kubeconfig=args.kubeconfig,
             seed=args.seed,
             user=args.user,
+            agent_exec=args.agent_exec,
+            traffic_interval=args.traffic_interval,
         )
     raise AssertionError(args.command)
 

@@ -157,10 +157,6 @@ def check_namespace(value: object, source: str | None = None) -> str:
     return check_name("namespace", value, source)
 
 
-def check_container(value: object, source: str | None = None) -> str:
-    return check_name("container", value, source)
-
-
 def is_valid(kind: str, value: object) -> bool:
     return name_problem(value, rule_for(kind)) is None
 

@@ -157,11 +157,14 @@ async def test_targetless_ignores_agent_namespace(
     assert spec["containers"][0]["args"][-1] == "targetless"
     for key in ("hostPID", "nodeName", "nodeSelector", "tolerations"):
         assert key not in spec
-    assert {k for k in result["env"] if k.startswith("MIRRORD_")} == {
-        "MIRRORD_AGENT_CONNECT_INFO",
-        "MIRRORD_AGENT_ADDR",
-        "MIRRORD_SESSION_ID",
-    }
+    # Targetless, the agent's own process env is the remote env (mirrord reads
+    # `/proc/self/environ`); the session's variables are set over it.
+    assert result["capabilities"]["env"] == "process"
+    assert {"MIRRORD_AGENT_CONNECT_INFO", "MIRRORD_AGENT_ADDR", "MIRRORD_SESSION_ID"} <= set(
+        result["env"]
+    )
+    assert result["env"]["MIRRORD_SESSION_ID"] == result["sessionId"]
+    assert "MIRRORD_DETECT_DEBUGGER_PORT" not in result["env"]
 
 
 async def test_agent_namespace_precedence(cluster: SimCluster, manager: SessionManager) -> None:
@@ -206,7 +209,7 @@ async def test_env_target_and_namespace(cluster: SimCluster, manager: SessionMan
         (
             {"target": "pod/Bad_Name", "namespace": "shop"},
             InvalidConfig,
-            ["`Bad_Name` is not a valid pod name: it contains '_'"],
+            ["`Bad_Name`", "is not a valid pod name: it contains '_'"],
         ),
         ({"target": "nonsense", "namespace": "shop"}, InvalidConfig, ["invalid target"]),
         ({"target": None, "namespace": "Not_Valid"}, InvalidConfig, ["not a valid name"]),

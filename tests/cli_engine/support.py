@@ -94,6 +94,7 @@ async def start_server(
     options: dict[str, Any] | None = None,
     client_name: str | None = "Visual Studio Code",
     capabilities: str = "visual-studio-code",
+    root: Path | None = None,
 ) -> tuple[LanguageClient, Ended]:
     cfg = ClientServerConfig(
         server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
@@ -110,6 +111,7 @@ async def start_server(
             capabilities=client_capabilities(capabilities),
             client_info=types.ClientInfo(name=client_name) if client_name else None,
             initialization_options={"mirrord": options} if options is not None else None,
+            root_uri=root.as_uri() if root is not None else None,
         )
     )
     return client, ended

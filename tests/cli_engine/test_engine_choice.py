@@ -35,9 +35,10 @@ async def open_server(tmp_path: Path) -> AsyncIterator[Open]:
         path_has_fake: bool = False,
         extra: dict[str, str] | None = None,
         client_name: str | None = "Visual Studio Code",
+        root: Path | None = None,
     ) -> Server:
         env = server_env(fake, path_has_fake=path_has_fake, extra=extra)
-        client, ended = await start_server(env, options=options, client_name=client_name)
+        client, ended = await start_server(env, options=options, client_name=client_name, root=root)
         started.append(client)
         return Server(client, ended, fake)
 
@@ -86,8 +87,12 @@ async def test_a_missing_cli_path_is_reported(open_server: Open, tmp_path: Path)
     assert data["hint"] == NO_CLI_HINT
 
 
-async def test_auto_finds_the_cli_on_path_and_reads_its_version_once(open_server: Open) -> None:
-    server = await open_server(path_has_fake=True, client_name="IntelliJ IDEA")
+async def test_auto_finds_the_cli_on_path_and_reads_its_version_once(
+    open_server: Open, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    server = await open_server(path_has_fake=True, client_name="IntelliJ IDEA", root=workspace)
     first = await server.start({"target": None})
     second = await server.start({"target": None})
     assert first["engine"] == second["engine"] == "mirrord-cli"
@@ -95,6 +100,7 @@ async def test_auto_finds_the_cli_on_path_and_reads_its_version_once(open_server
     assert server.fake.counts("version") == 1
     assert server.fake.counts("ext") == 2
     assert server.fake.ext_runs()[-1]["env"]["MIRRORD_IDE_NAME"] == "intellij"
+    assert server.fake.ext_runs()[-1]["cwd"] == str(workspace)  # the workspace folder
 
 
 async def test_auto_finds_the_cli_the_vscode_extension_downloaded(

@@ -81,7 +81,7 @@ async def test_session_through_the_cli(server: Server, tmp_path: Path) -> None:
     }
     env = result["env"]
     assert env["DB_HOST"] == "postgres.shop"
-    assert env["LD_PRELOAD"].endswith("libmirrord_layer.so")
+    assert env["MIRRORD_LAYER_INTPROXY_ADDR"] == "127.0.0.1:40000"
     assert env["MIRRORD_DETECT_DEBUGGER_PORT"] == "debugpy"
     assert result["envToUnset"] == ["AWS_PROFILE", "HTTP_PROXY"]
     assert "Agent version 3.1.0 does not match the local mirrord version" in result["warnings"]

@@ -194,6 +194,26 @@ async def test_unknown_namespace_is_not_found_with_suggestion(service: ClusterSe
         await service.list_targets("shoop")
     assert 'namespace "shoop" not found' in raised.value.message
     assert "shop" in (raised.value.hint or "")
+    # Nothing is left watching a namespace that does not exist.
+    catalog = await service.catalog()
+    assert "shoop" not in catalog._scopes
+
+
+async def test_bad_namespace_is_refused_before_any_request(
+    cluster: SimCluster, service: ClusterService
+) -> None:
+    from mirrord_ide.errors import InvalidConfig
+
+    await service.list_targets("shop")  # connected and warm
+    before = len(cluster.requests)
+    for bad in ("default?watch=1", "default/../shop", "..", "Shop", "sh\u043ep"):
+        with pytest.raises(InvalidConfig, match="is not a valid namespace name"):
+            await service.list_targets(bad)
+        with pytest.raises(InvalidConfig):
+            await service.namespace_exists(bad)
+        with pytest.raises(InvalidConfig):
+            await service.snapshot(bad)
+    assert len(cluster.requests) == before
 
 
 async def test_forbidden_kind_is_hidden_and_the_rest_listed(cluster: SimCluster) -> None:

@@ -11,7 +11,6 @@ from mirrord_ide.cluster.kinds import (
     TARGET_KIND_ORDER,
     api_url,
     kind_of,
-    needs_operator,
 )
 from mirrord_ide.config.model import MirrordConfig
 from mirrord_ide.config.target_path import OPERATOR_KINDS as CONFIG_OPERATOR_KINDS
@@ -169,7 +168,14 @@ def test_operator_kinds_follow_mirrord() -> None:
     # mirrord/config/src/target.rs `Target::requires_operator`.
     assert OPERATOR_KINDS == {"job", "cronjob", "statefulset", "service", "replicaset", "label"}
     assert OPERATOR_KINDS == CONFIG_OPERATOR_KINDS
-    assert not any(needs_operator(k) for k in ("pod", "deployment", "rollout", "targetless"))
+    assert not {"pod", "deployment", "rollout", "targetless"} & OPERATOR_KINDS
+    assert [k.name for k in KINDS.values() if k.needs_operator] == [
+        "statefulset",
+        "cronjob",
+        "job",
+        "service",
+        "replicaset",
+    ]
     assert TARGET_KIND_ORDER == ("deployment", "rollout", "statefulset", "cronjob", "job", "pod")
     assert kind_of("statefulsets") is KINDS["statefulset"]
     assert KINDS["pod"].pods == "self" and KINDS["deployment"].pods == "match-labels"

@@ -202,8 +202,13 @@ def test_out_of_range_numbers_name_the_allowed_range(
         text = f"target: targetless\n{section}:\n  {key}: {literal}\n"
     analysis = analyze(text, fmt)
     [error] = analysis.errors
-    assert error.code == "out-of-range" and error.path == f"{section}.{key}"
-    assert error.message.endswith(f"must be within {allowed}")
+    fits_i64 = len(literal.lstrip("-")) <= 19 and -(2**63) <= int(literal) < 2**63
+    if fmt == "toml" and not fits_i64:
+        # The toml crate refuses integers beyond i64 before any field sees them.
+        assert error.code == "syntax-error" and "64-bit signed" in error.message
+    else:
+        assert error.code == "out-of-range" and error.path == f"{section}.{key}"
+        assert error.message.endswith(f"must be within {allowed}")
     assert len(error.message) < 120  # a 5000-digit number is abbreviated
     # Never silently replaced by the default.
     assert analysis.config is not None

@@ -66,6 +66,15 @@ HOSTILE: dict[str, str] = {
     "leading dash": "-default",
     "trailing dash": "default-",
 }
+HOSTILE_TARGETS = [
+    "pod/..",
+    "deployment/Api",
+    "deployment/default%2F..%2Fkube-system",
+    "pod/web?watch=1",
+    "pod/web/container/App",
+    "pod/web/container/a.b",
+    "service/9api",
+]
 # Not representable in argv or the environment; sent over LSP only.
 LSP_ONLY = {"NUL byte": "default\x00kube-system"}
 
@@ -213,6 +222,27 @@ def test_language_server_refuses_hostile_names(sim_cluster_factory: Any, tmp_pat
                     "mirrord/targetPickerItems", {"env": {"MIRRORD_TARGET_NAMESPACE": name}}
                 )
                 _assert_picker_explains(picker, name, "MIRRORD_TARGET_NAMESPACE")
+                # Sessions refuse them too, before anything is created.
+                for params in (
+                    {"target": "deployment/hello", "namespace": name},
+                    {"target": "deployment/hello", "agentNamespace": name},
+                    {"target": None, "namespace": name},
+                ):
+                    await _expect_invalid(client.request("mirrord/startSession", params), name)
+
+            # Target paths whose names Kubernetes would reject, from the request or
+            # the environment: never preselected, never launched.
+            for target in HOSTILE_TARGETS:
+                env = {"MIRRORD_IMPERSONATED_TARGET": target}
+                picker = await client.request("mirrord/targetPickerItems", {"env": env})
+                assert picker["preselected"] is None and not picker["skipDialog"], picker
+                labels = [str(i["label"]) for i in picker["items"] if i["kind"] == "message"]
+                assert any("is not a valid" in m for m in labels), labels
+                for params in ({"target": target}, {"env": env}):
+                    with pytest.raises(ResponseError) as info:
+                        await client.request("mirrord/startSession", params)
+                    assert info.value.kind == "invalid-config", info.value.error
+                    assert "is not a valid" in info.value.data.get("message", "")
 
             # A config naming a hostile namespace: diagnostics say so, completion and
             # the live checks do not look anywhere else.
@@ -257,6 +287,7 @@ def test_language_server_refuses_hostile_names(sim_cluster_factory: Any, tmp_pat
 
     asyncio.run(scenario())
     assert_clean_requests(cluster)
+    assert not [r for r in cluster.requests.records() if r.method != "GET"]
 
 
 def _assert_picker_explains(picker: dict[str, Any], name: str, *needles: str) -> None:

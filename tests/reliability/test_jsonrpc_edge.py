@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -372,12 +375,18 @@ def fail_sync(ls, params):
 async def fail_async(ls, params):
     raise KeyError("secret-token-456")
 
+@server.feature("test/state")
+def state(ls, params):
+    import gc
+    gc.collect()
+    return {"futures": len(ls.protocol._request_futures), "objects": len(gc.get_objects())}
+
 server.start_io()
 """
 
 
-async def test_a_failing_handler_gets_internal_error_without_a_traceback() -> None:
-    """The real server with two handlers that fail, over stdio."""
+async def spawn_instrumented() -> RawClient:
+    """The real server over stdio, with the test-only handlers above."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -387,7 +396,12 @@ async def test_a_failing_handler_gets_internal_error_without_a_traceback() -> No
         stderr=asyncio.subprocess.PIPE,
         env=server_env(None),
     )
-    client = RawClient(proc)
+    return RawClient(proc)
+
+
+async def test_a_failing_handler_gets_internal_error_without_a_traceback() -> None:
+    """The real server with two handlers that fail, over stdio."""
+    client = await spawn_instrumented()
     try:
         await client.initialize()
         for method, exception in (("test/failSync", "ValueError"), ("test/failAsync", "KeyError")):
@@ -521,3 +535,92 @@ async def test_a_body_that_mentions_content_length_is_not_cut(server: RawClient)
     codes = {d.get("code") for d in published.message["params"]["diagnostics"]}
     assert codes == {"unknown-key"}
     assert null_id_errors(server) == []
+
+
+@pytest.mark.slow
+async def test_a_long_session_keeps_no_state_per_message(tmp_path: Path) -> None:
+    """Handled notifications and requests leave nothing behind: a server that
+    kept one future per message slowed down over a long session, as every
+    full garbage collection walked them all."""
+    client = await spawn_instrumented()
+    try:
+        await client.initialize(tmp_path)
+
+        async def cycle(count: int) -> None:
+            for n in range(count):
+                uri = (tmp_path / f"d{n}" / "mirrord.json").as_uri()
+                client.open(uri, '{"target": "targetless"}')
+                client.replace(uri, '{"target": 5}', version=2)
+                await client.diagnostics(uri, 2)
+                client.close_document(uri)
+                await client.request("mirrord/listSessions", {})
+
+        # Warm up: parsers, the config model and the cluster client load lazily.
+        await cycle(100)
+        await client.request("test/state", {})
+        await cycle(150)
+        before = await client.request("test/state", {})
+        await cycle(300)
+        after = await client.request("test/state", {})
+        assert after["futures"] <= 2, after
+        # Some growth is allowed (caches); one object per message is not.
+        assert after["objects"] - before["objects"] < 300, (before, after)
+    finally:
+        await client.close()
+
+
+def test_tcp_has_the_same_edge(tmp_path: Path) -> None:
+    """`serve --tcp`: the same resynchronisation and the same answers."""
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mirrord_ide", "serve", "--tcp", f"127.0.0.1:{port}"],
+        env=server_env(None),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "no TCP server"
+                time.sleep(0.05)
+        with sock:
+            initialize = {"capabilities": {}, "processId": None, "rootUri": None}
+            sock.sendall(
+                frame(
+                    encode(
+                        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}
+                    )
+                )
+                + b'Content-Length: 5\r\n\r\n{"jsonrpc": "2.0"}'  # too short
+                + frame(b"{not json")
+                + b"content-length: 2\n\n"  # lower-case, LF only
+                + b"{}"
+                + frame(encode({"jsonrpc": "2.0", "id": 2, "method": "mirrord/listSessions"}))
+            )
+            replies: list[dict[str, Any]] = []
+            buffer = b""
+            while not any(r.get("id") == 2 for r in replies):
+                chunk = sock.recv(65536)
+                assert chunk, f"the connection closed; got {replies}"
+                buffer += chunk
+                while b"\r\n\r\n" in buffer:
+                    head, rest = buffer.split(b"\r\n\r\n", 1)
+                    length = int(head.split(b":", 1)[1].split(b"\r\n")[0])
+                    if len(rest) < length:
+                        break
+                    replies.append(json.loads(rest[:length]))
+                    buffer = rest[length:]
+        codes = [r["error"]["code"] for r in replies if r.get("id") is None]
+        assert codes == [PARSE_ERROR, PARSE_ERROR, INVALID_REQUEST], replies
+        assert next(r for r in replies if r.get("id") == 2)["result"] == {"sessions": []}
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -82,3 +82,73 @@ def start_agent(cluster: SimCluster, port: int) -> str:
     finally:
         api.close()
     raise AssertionError("agent pod never ran")
+
+
+def start_targeted_agent(
+    cluster: SimCluster,
+    port: int,
+    target_pod: str,
+    namespace: str = "default",
+    timeout: int = 30,
+    env: dict[str, str] | None = None,
+    name: str = "mirrord-agent-tgt",
+) -> str:
+    """Run a simulated agent job in `namespace` targeting the first container of
+    `target_pod`, listening on `port`; its pod's name once it runs."""
+    cluster.options.schedule_delay = 0.05
+    api = api_client(cluster)
+    try:
+        v1 = client.CoreV1Api(api)
+        target = v1.read_namespaced_pod(target_pod, namespace)
+        container_id = target.status.container_statuses[0].container_id.split("://")[-1]
+        manifest = job_manifest(
+            name,
+            image=AGENT_IMAGE,
+            args=[
+                "-l",
+                str(port),
+                "-t",
+                str(timeout),
+                "targeted",
+                "--container-id",
+                container_id,
+                "--container-runtime",
+                "containerd",
+            ],
+        )
+        container = manifest["spec"]["template"]["spec"]["containers"][0]
+        if env:
+            container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+        client.BatchV1Api(api).create_namespaced_job(namespace, manifest)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pods = v1.list_namespaced_pod(namespace, label_selector=f"job-name={name}").items
+            if pods and pods[0].status.phase == "Running":
+                return str(pods[0].metadata.name)
+            time.sleep(0.02)
+    finally:
+        api.close()
+    raise AssertionError("agent pod never ran")
+
+
+def pod_phase(cluster: SimCluster, namespace: str, name: str) -> str | None:
+    pod = cluster.store.get_ref("pods", namespace, name)
+    return None if pod is None else (pod.get("status") or {}).get("phase")
+
+
+def wait_for(predicate: Any, timeout: float = 5.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def first_pod(cluster: SimCluster, namespace: str, app: str) -> str:
+    for pod in cluster.store.list("pods", namespace):
+        labels = pod["metadata"].get("labels") or {}
+        if labels.get("app") == app and pod["status"].get("phase") == "Running":
+            return str(pod["metadata"]["name"])
+    raise AssertionError(f"no running {app} pod in {namespace}")

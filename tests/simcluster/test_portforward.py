@@ -24,17 +24,19 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
 
 
 def test_bytes_flow_both_ways(sim_cluster: SimCluster) -> None:
+    # The agent behind the port-forward speaks mirrord's protocol: a version handshake
+    # (SwitchProtocolVersion "1.29.0" = 0a 06 "1.29.0", answered by variant 11 with the same
+    # version) and, for many pings sent at once, as many pongs (variant 7).
     pod = start_agent(sim_cluster, 40123)
     v1 = core(sim_cluster)
     forward = portforward(v1.connect_get_namespaced_pod_portforward, pod, "shop", ports="40123")
     sock = forward.socket(40123)
     sock.settimeout(5)
     try:
-        hello = f"HELLO mirrord-agent 3.250.0 shop/{pod}\n".encode()
-        assert recv_exactly(sock, len(hello)) == hello
-        payload = bytes(range(256)) * 64
-        sock.sendall(payload)
-        assert recv_exactly(sock, len(payload)) == payload
+        sock.sendall(b"\x0a\x061.29.0")
+        assert recv_exactly(sock, 8) == b"\x0b\x061.29.0"
+        sock.sendall(b"\x07" * 20000)
+        assert recv_exactly(sock, 20000) == b"\x07" * 20000
     finally:
         sock.close()
         forward.close()

@@ -101,7 +101,8 @@ def test_stop_ends_open_streams_and_leaves_nothing_pending(debris: Debris) -> No
         )
         sock = forward.socket(40126)
         sock.settimeout(5)
-        assert sock.recv(5) == b"HELLO"
+        sock.sendall(b"\x07")  # Ping
+        assert sock.recv(5) == b"\x07"  # Pong
         watch = RawStream(cluster, "/api/v1/pods?watch=true&allowWatchBookmarks=true")
         assert watch.readline()  # the first ADDED event: the stream is live
         logs = RawStream(cluster, f"/api/v1/namespaces/shop/pods/{pod}/log?follow=true")

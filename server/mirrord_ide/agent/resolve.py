@@ -1,5 +1,7 @@
 """Target resolution: which pod, container, container id, runtime and node an
-agent attaches to. Pure functions over the API's raw JSON objects.
+agent attaches to. Pure functions over the API's raw JSON objects; a pod is
+read into the record target discovery uses and judged by the same rule
+(`cluster.records.PodRecord`, `cluster.targets.pod_problem`).
 
 Rules follow mirrord's open-source launch path: a pod target uses the named
 container, else the `kubectl.kubernetes.io/default-container` annotation, else
@@ -15,9 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mirrord_ide.cluster.records import decode_pod
-from mirrord_ide.cluster.targets import SIDECARS
-from mirrord_ide.cluster.targets import pod_problem as shared_pod_problem
+from mirrord_ide.cluster.records import PodRecord, decode_pod
+from mirrord_ide.cluster.targets import SIDECARS, pod_problem
 from mirrord_ide.errors import Conflict, NotFound
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -123,41 +124,30 @@ def parse_container_id(raw: str) -> tuple[str, str]:
     return runtime, cid
 
 
-def pod_problem(pod: Mapping[str, Any], container: str) -> str | None:
-    """Why `pod` cannot be targeted on `container`, or None when it can (the rule
-    target discovery applies too: `cluster.targets.pod_problem`)."""
+def _record(pod: Mapping[str, Any]) -> PodRecord:
     record = decode_pod(dict(pod))
     if record is None:
-        return "is not a readable pod object"
-    problem = shared_pod_problem(record, container)
-    return None if problem is None else problem.sentence
+        raise Conflict(
+            "the target pod object has no name", hint="check it with `kubectl get pod -o yaml`"
+        )
+    return record
 
 
 def resolve_pod(pod: Mapping[str, Any], wanted: str | None, *, path: str) -> ResolvedTarget:
     """Resolve a pod target; raises Conflict when the pod cannot be targeted now."""
     container = choose_container(pod, wanted)
-    name = pod_name(pod)
-    namespace = str(_meta(pod).get("namespace") or "")
-    problem = pod_problem(pod, container)
-    if problem is not None:
+    record = _record(pod)
+    name, namespace = record.name, record.namespace
+    # The rule target discovery applies too: one answer to "can this pod be targeted".
+    problem = pod_problem(record, container)
+    status = record.status_of(container)
+    if problem is not None or status is None or not status.container_id or not record.node:
         raise Conflict(
-            f"pod `{name}` in namespace `{namespace}` {problem}",
+            f"pod `{name}` in namespace `{namespace}` "
+            + (problem.sentence if problem else "is not ready to be targeted"),
             hint=f"check it with `kubectl describe pod {name} -n {namespace}`",
         )
-    raw_id = next(
-        str(cs.get("containerID")) for cs in _container_statuses(pod) if cs.get("name") == container
-    )
-    runtime, cid = parse_container_id(raw_id)
-    status = _status(pod)
-    ips = tuple(
-        str(entry.get("ip"))
-        for entry in status.get("podIPs") or []
-        if isinstance(entry, Mapping) and entry.get("ip")
-    )
-    if not ips and status.get("podIP"):
-        ips = (str(status["podIP"]),)
-    spec = pod.get("spec")
-    assert isinstance(spec, Mapping)
+    runtime, cid = parse_container_id(status.container_id)
     return ResolvedTarget(
         path=path,
         namespace=namespace,
@@ -165,8 +155,8 @@ def resolve_pod(pod: Mapping[str, Any], wanted: str | None, *, path: str) -> Res
         container=container,
         container_id=cid,
         runtime=runtime,
-        node=str(spec.get("nodeName")),
-        pod_ips=ips,
+        node=record.node,
+        pod_ips=record.pod_ips,
         pod_object=pod,
     )
 

@@ -47,7 +47,7 @@ from mirrord_ide.agent.settings import (
     incoming_settings,
 )
 from mirrord_ide.agent.spec import OWNER_ANNOTATION, SERVER_LABEL, Owner
-from mirrord_ide.cluster.catalog import WatchBackoff
+from mirrord_ide.cluster.catalog import HEALTHY_WATCH_SECONDS, WatchBackoff
 from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.config.precedence import UNSET, resolve_selection
 from mirrord_ide.errors import Forbidden, MirrordError
@@ -431,12 +431,15 @@ class SessionManager:
         path = api_url("pod", agent.namespace)
         selector = f"job-name={agent.job}"
         backoff = WatchBackoff(first=WATCH_RETRY, maximum=30.0)
-        first = True
+        started: float | None = None
         while True:
-            if not first:
-                # Every end of a watch, error or not, pauses before the next list.
+            if started is not None:
+                # Every end of a watch, error or not, pauses before the next list;
+                # the pause grows only while watches keep ending early.
+                if time.monotonic() - started >= HEALTHY_WATCH_SECONDS:
+                    backoff.reset()
                 await asyncio.sleep(backoff.next())
-            first = False
+            started = time.monotonic()
             try:
                 items, rv = await kube.list_items(path, selector)
                 pods = [p for p in items if (p.get("metadata") or {}).get("name") == agent.pod]

@@ -49,6 +49,7 @@ class CliContext:
     kubeconfig: str | None = None
     context: str | None = None
     environ: Mapping[str, str] | None = None  # the server's environment (default: os.environ)
+    cwd: str | None = None  # the workspace folder: relative paths in the config start there
 
 
 @dataclass(slots=True)
@@ -327,12 +328,7 @@ class CliEngine:
         self, request: Any, context: CliContext, progress: Progress | None = None
     ) -> dict[str, Any]:
         launch = self.prepare(request, context)
-        cwd = None
-        path = config_path(context.config_uri)
-        if path:
-            cwd = os.path.dirname(path) or None
-            if cwd and not os.path.isdir(cwd):
-                cwd = None
+        cwd = context.cwd if context.cwd and os.path.isdir(context.cwd) else None
         run = ExtRun(launch.argv, launch.env, silence_timeout=launch.silence_timeout, cwd=cwd)
         self._starting.add(run)
         try:

@@ -14,8 +14,9 @@ The protocol, as mirrord's CLI speaks it to IDE extensions (metalbear-co/mirrord
 - a failure ends with `Error: <miette JSON report>` on stderr (`mirrord/cli/src/
   logging.rs` installs miette's JSON handler for `ext`) and a non-zero exit code.
 
-The CLI runs in its own process group (a new session), never through a shell, so a
-cancel, a stop or a silent CLI takes the whole group down. Env values are never logged.
+The CLI runs in its own process group (a new session; POSIX), never through a shell,
+so a cancel, a stop or a silent CLI takes the whole group down. Env values are never
+logged.
 """
 
 from __future__ import annotations

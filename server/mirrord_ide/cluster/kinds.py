@@ -32,7 +32,7 @@ from mirrord_ide.names import check_name, check_namespace
 PodLookup = Literal["self", "match-labels", "service-selector", "jobs", "none"]
 
 # Subresources the product reads; anything else is refused by `api_url`.
-SUBRESOURCES: Final = frozenset({"log", "portforward", "status"})
+SUBRESOURCES: Final = frozenset({"log", "portforward"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +47,6 @@ class Kind:
     title: str = ""  # picker section title
     optional: bool = False  # a custom resource that may not be installed
     target: bool = False  # a kind the target picker lists
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
 
     @property
     def prefix(self) -> str:
@@ -152,10 +148,6 @@ def kind_of(name: str) -> Kind:
     return found
 
 
-def needs_operator(kind: str) -> bool:
-    return kind in OPERATOR_KINDS
-
-
 def _segment(value: str) -> str:
     return quote(value, safe="")
 
@@ -177,8 +169,7 @@ def api_url(
         parts.append(f"namespaces/{_segment(check_namespace(namespace))}")
     parts.append(spec.plural)
     if name is not None:
-        checked = check_namespace(name) if spec.name == "namespace" else check_name(spec.name, name)
-        parts.append(_segment(checked))
+        parts.append(_segment(check_name(spec.name, name)))
     if subresource is not None:
         if name is None or subresource not in SUBRESOURCES:
             raise InvalidConfig(f"unsupported subresource `{subresource}` of {spec.plural}")

@@ -23,6 +23,7 @@ import atexit
 import base64
 import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -582,6 +583,32 @@ def _proxy(cluster_entry: _Entry, url: str) -> str:
     )
 
 
+@functools.cache
+def _retry_class() -> Any:
+    import urllib3
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    class _NoTimeoutRetry(urllib3.Retry):
+        """One retry for a connection that failed to open or was dropped (a pooled
+        connection the server closed), none after a timeout: a stalled TLS handshake
+        or answer is reported at once, not waited for again."""
+
+        def increment(
+            self,
+            method: str | None = None,
+            url: str | None = None,
+            response: Any = None,
+            error: Exception | None = None,
+            _pool: Any = None,
+            _stacktrace: Any = None,
+        ) -> Any:
+            if isinstance(error, ReadTimeoutError):
+                raise MaxRetryError(_pool, url or "", error) from error
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    return _NoTimeoutRetry
+
+
 def _configure(
     context_name: str, cluster_entry: _Entry, user_entry: _Entry | None
 ) -> Configuration:
@@ -606,9 +633,7 @@ def _configure(
         configuration.tls_server_name = cluster["tls-server-name"]
     if _text(cluster.get("proxy-url")):
         configuration.proxy = _proxy(cluster_entry, cluster["proxy-url"])
-    # One retry for a connection that failed to open; none for reads (a stalled
-    # TLS handshake or answer is reported, not repeated).
-    configuration.retries = urllib3.Retry(total=1, connect=1, read=0, redirect=0, status=0)
+    configuration.retries = _retry_class()(total=2, connect=1, read=1, redirect=0, status=0)
 
     user = _section(user_entry, "user") if user_entry is not None else {}
     if user_entry is not None:

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from mirrord_ide.cluster.config_input import read_config_text
 from mirrord_ide.config.problems import Problem
 from mirrord_ide.document.analysis import Analysis, Finding, analyze
 from mirrord_ide.document.formats import config_format
-from mirrord_ide.errors import MirrordError
+from mirrord_ide.errors import InvalidConfig, MirrordError
 from mirrord_ide.textrange import ZERO_RANGE
 
 CLUSTER_UNAVAILABLE = "cluster-unavailable"
@@ -119,12 +120,9 @@ def verify_file(
             "invalid-extension",
         )
     try:
-        text = Path(file).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return _as_failure(f"{file} is not UTF-8 text", "unreadable-file")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return _as_failure(f"cannot read {file}: {reason}", "unreadable-file")
+        text = read_config_text(file)
+    except InvalidConfig as exc:
+        return _as_failure(exc.message, "unreadable-file")
     analysis = analyze(text, fmt)
     check: ClusterCheck | None = None
     notes: list[Finding] = []

@@ -8,11 +8,11 @@ or, worse, finds something else. Each bad name is an error located at its key.
 
 from __future__ import annotations
 
-from mirrord_ide.names import name_problem, rule_for, show
+from mirrord_ide.names import check_name, name_problem, rule_for, show
 
 from .model import MirrordConfig, TargetObject, TargetSpec
 from .problems import KeyPath, Problem
-from .target_path import OBJECT_KEYS, TargetPathError, target_from_config_value
+from .target_path import OBJECT_KEYS, TargetPath, TargetPathError, target_from_config_value
 
 CODE = "invalid-name"
 
@@ -63,3 +63,14 @@ def check_kube_names(config: MirrordConfig) -> list[Problem]:
     if config.agent.namespace is not None:
         problems.append(_problem(("agent", "namespace"), "namespace", config.agent.namespace))
     return [p for p in problems if p is not None]
+
+
+def check_target_names(target: TargetPath, source: str) -> TargetPath:
+    """`target` if its name and container are names Kubernetes accepts; else
+    `InvalidConfig` quoting the bad one and naming `source` (a request parameter, an
+    environment variable)."""
+    if target.name is not None and target.kind not in ("label", "targetless"):
+        check_name(target.kind, target.name, source)
+    if target.container is not None:
+        check_name("container", target.container, source)
+    return target

@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 
 from ..errors import InvalidConfig
 from ..names import check_namespace
+from .kube_names import check_target_names
 from .model import MirrordConfig
 from .target_path import (
     TARGETLESS,
@@ -85,9 +86,10 @@ TARGET_HINT = 'use "targetless" or a path such as pod/<name>[/container/<name>]'
 
 def _parse(text: str, origin: str) -> TargetPath:
     try:
-        return parse_target_path(text)
+        target = parse_target_path(text)
     except TargetPathError as exc:
         raise InvalidConfig(f"invalid target in {origin}: {exc.message}", hint=TARGET_HINT) from exc
+    return check_target_names(target, origin)
 
 
 def _nonempty(value: Any) -> str | None:

@@ -50,8 +50,13 @@ _TESTERS = frozenset(
     """defined undefined odd even string number divisibleby iterable object starting_with
     ending_with containing matching""".split()
 )
-_BLOCK_STATEMENTS = {"for": "endfor", "macro": "endmacro", "block": "endblock"}
-_BLOCK_STATEMENTS["filter"] = "endfilter"
+# Block statements the editor does not evaluate, with their end tags.
+_BLOCK_STATEMENTS = {
+    "for": "endfor",
+    "macro": "endmacro",
+    "block": "endblock",
+    "filter": "endfilter",
+}
 
 
 def has_template(text: str) -> bool:
@@ -106,6 +111,14 @@ class Rendered:
 
     def __post_init__(self) -> None:
         self._starts = [s.r_start for s in self.segments]
+        merged: list[list[int]] = []
+        for o_start, o_end in sorted(self.opaque):
+            if merged and o_start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], o_end)
+            else:
+                merged.append([o_start, o_end])
+        self._opaque_starts = [m[0] for m in merged]
+        self._opaque_ends = [m[1] for m in merged]
 
     def to_source(self, offset: int, *, end: bool = False) -> int:
         """The offset in the file as written for a rendered offset. Inside a tag's
@@ -140,7 +153,21 @@ class Rendered:
         return s, max(s, e)
 
     def is_opaque(self, start: int, end: int) -> bool:
-        return any(start <= o_end and o_start <= end for o_start, o_end in self.opaque)
+        """Whether a rendered range covers output the editor could not evaluate."""
+        # The merged opaque ranges are disjoint and sorted: only the last one starting
+        # at or before `end` can overlap.
+        i = bisect_right(self._opaque_starts, end) - 1
+        if i < 0:
+            return False
+        o_start, o_end = self._opaque_starts[i], self._opaque_ends[i]
+        if start == end:
+            return o_start <= start <= o_end
+        if start < o_end and o_start < end:
+            return True
+        # A range ending exactly where an opaque range starts does not overlap it.
+        if i > 0 and o_start == end:
+            return start < self._opaque_ends[i - 1]
+        return False
 
 
 def masked(text: str, tags: list[tuple[int, int]], expressions: set[int]) -> str:
@@ -228,15 +255,15 @@ def _lex(text: str) -> tuple[list[_Tag], list[TemplateProblem]]:
         inner_start = start + 2
         end = _tag_end(text, inner_start, closer, opener == "{#")
         if end < 0:
+            # Tera stops here; so does the editor: the rest is kept as written, unchecked.
             line_end = text.find("\n", start)
             line_end = n if line_end < 0 else line_end
-            problems.append(
-                TemplateProblem(start, line_end, f"unclosed `{opener}`: the tag needs `{closer}`")
-            )
-            tags.append(_Tag("expr" if opener == "{{" else "comment", start, line_end, ""))
-            tags[-1].kind = "broken"
-            pos = line_end
-            continue
+            message = _failure(f"unclosed `{opener}`: the tag needs `{closer}`")
+            problems.append(TemplateProblem(start, line_end, message))
+            tags.append(_Tag("broken", start, line_end))
+            if line_end < n:
+                tags.append(_Tag("rest", line_end, n, text[line_end:]))
+            break
         body = text[inner_start : end - 2]
         tag = _Tag(_KINDS[opener], start, end, body, inner_start)
         if body.startswith("-"):
@@ -246,10 +273,10 @@ def _lex(text: str) -> tuple[list[_Tag], list[TemplateProblem]]:
         if tag.kind == "stmt" and _RAW_START.match(body.strip()):
             raw_end = _RAW_END.search(text, end)
             if raw_end is None:
-                problems.append(
-                    TemplateProblem(start, end, "`{% raw %}` is never closed by `{% endraw %}`")
-                )
-                tags.append(_Tag("raw", start, n, text[end:], end))
+                message = _failure("`{% raw %}` is never closed by `{% endraw %}`")
+                problems.append(TemplateProblem(start, end, message))
+                tags.append(_Tag("broken", start, end))
+                tags.append(_Tag("rest", end, n, text[end:]))
                 break
             closing = raw_end.group()
             tags.append(_Tag("raw", start, raw_end.end(), text[end : raw_end.start()], end))
@@ -284,8 +311,7 @@ def _tokens(body: str) -> list[tuple[str, str]]:
         if m is None or m.end() == pos:
             raise TemplateError(f"unexpected `{body[pos:].strip()[:20]}` in the template tag")
         kind = m.lastgroup or "op"
-        tokens_value = m.group(kind)
-        out.append((kind, tokens_value))
+        out.append((kind, m.group(kind)))
         pos = m.end()
     return out
 
@@ -347,7 +373,7 @@ class _Parser:
                 self.i += 2
                 right = self.expression(5)
                 left = _apply("in", left, right)
-                left = _Lazy.map(left, lambda v: not v)
+                left = _opaque_map(left, lambda v: not v)
                 continue
             if op == "is":
                 self.i += 1
@@ -377,11 +403,11 @@ class _Parser:
         tok = self.peek()
         if tok == ("name", "not"):
             self.i += 1
-            return _Lazy.map(self.expression(3), lambda v: not _truthy(v))
+            return _opaque_map(self.expression(3), lambda v: not _truthy(v))
         if tok == ("op", "-"):
             self.i += 1
             value = self.unary()
-            return _Lazy.map(value, lambda v: -_number(v))
+            return _opaque_map(value, lambda v: -_number(v))
         return self.filtered()
 
     def filtered(self) -> Any:
@@ -432,7 +458,7 @@ class _Parser:
                 elif self.peek() != ("op", "]"):
                     self.take("]")
             self.take("]")
-            return _Lazy.all(items)
+            return _opaque_all(items)
         if kind != "name":
             raise TemplateError(f"unexpected `{value}` in the template tag")
         if value in ("true", "True"):
@@ -448,29 +474,29 @@ class _Parser:
             else:
                 self.expression()
                 self.take("]")
-            result = _Lazy.OPAQUE if result is not _UNDEFINED else result
+            result = _OPAQUE if result is not _UNDEFINED else result
         return result
 
 
-class _Lazy:
-    """An opaque value: the editor does not know it, so anything built from it is opaque."""
+class _Opaque:
+    """A value the editor does not know (e.g. `now()`): anything built from it is opaque."""
 
-    OPAQUE: Any = None  # set below
-
-    @staticmethod
-    def map(value: Any, fn: Callable[[Any], Any]) -> Any:
-        if value is _Lazy.OPAQUE:
-            return value
-        if value is _UNDEFINED:
-            return value
-        return fn(value)
-
-    @staticmethod
-    def all(values: list[Any]) -> Any:
-        return _Lazy.OPAQUE if any(v is _Lazy.OPAQUE for v in values) else values
+    def __repr__(self) -> str:
+        return "<opaque>"
 
 
-_Lazy.OPAQUE = _Lazy()
+_OPAQUE: Any = _Opaque()
+
+
+def _opaque_map(value: Any, fn: Callable[[Any], Any]) -> Any:
+    """`fn(value)`, unless the value is opaque or undefined."""
+    if value is _OPAQUE or value is _UNDEFINED:
+        return value
+    return fn(value)
+
+
+def _opaque_all(values: list[Any]) -> Any:
+    return _OPAQUE if any(v is _OPAQUE for v in values) else values
 
 
 def _truthy(value: Any) -> bool:
@@ -487,13 +513,13 @@ def _apply(op: str, left: Any, right: Any) -> Any:
     if left is _UNDEFINED or right is _UNDEFINED:
         return _UNDEFINED
     if op in ("and", "or"):
-        if left is _Lazy.OPAQUE or right is _Lazy.OPAQUE:
-            return _Lazy.OPAQUE
+        if left is _OPAQUE or right is _OPAQUE:
+            return _OPAQUE
         return (
             (_truthy(left) and _truthy(right)) if op == "and" else (_truthy(left) or _truthy(right))
         )
-    if left is _Lazy.OPAQUE or right is _Lazy.OPAQUE:
-        return _Lazy.OPAQUE
+    if left is _OPAQUE or right is _OPAQUE:
+        return _OPAQUE
     if op == "~":
         return render_value(left) + render_value(right)
     if op in ("==", "!="):
@@ -528,12 +554,12 @@ def _test(name: str, value: Any, args: dict[str, Any], negate: bool) -> Any:
     if name not in _TESTERS:
         raise TemplateError(f"there is no test named `{name}`")
     if name in ("defined", "undefined"):
-        if value is _Lazy.OPAQUE:
+        if value is _OPAQUE:
             return value
         result = (value is not _UNDEFINED) != (name == "undefined")
         return result != negate
-    if value is _Lazy.OPAQUE or value is _UNDEFINED:
-        return _Lazy.OPAQUE if value is _Lazy.OPAQUE else value
+    if value is _OPAQUE or value is _UNDEFINED:
+        return _OPAQUE if value is _OPAQUE else value
     if name == "string":
         result = isinstance(value, str)
     elif name == "number":
@@ -541,19 +567,19 @@ def _test(name: str, value: Any, args: dict[str, Any], negate: bool) -> Any:
     elif name in ("starting_with", "ending_with", "containing") and isinstance(value, str):
         arg = args.get("pat")
         if not isinstance(arg, str):
-            return _Lazy.OPAQUE
+            return _OPAQUE
         fn = {"starting_with": value.startswith, "ending_with": value.endswith}
         result = fn[name](arg) if name in fn else arg in value
     else:
-        return _Lazy.OPAQUE
+        return _OPAQUE
     return result != negate
 
 
 def _call(name: str, args: dict[str, Any], scope: _Scope) -> Any:
     if name not in _FUNCTIONS:
         raise TemplateError(f"there is no function named `{name}` in mirrord's templates")
-    if any(v is _Lazy.OPAQUE for v in args.values()):
-        return _Lazy.OPAQUE
+    if any(v is _OPAQUE for v in args.values()):
+        return _OPAQUE
     if name == "get_env":
         # tera `src/builtins/functions.rs` `get_env`: a string `name`, then the
         # variable's value, else `default` (kept as it is typed), else an error.
@@ -574,7 +600,7 @@ def _call(name: str, args: dict[str, Any], scope: _Scope) -> Any:
         )
     if name == "throw":
         raise TemplateError(str(args.get("message", "the template called `throw`")))
-    return _Lazy.OPAQUE  # range, now, get_random: not evaluated by the editor
+    return _OPAQUE  # range, now, get_random: not evaluated by the editor
 
 
 def _filter(name: str, value: Any, args: dict[str, Any], first: bool) -> Any:
@@ -589,8 +615,8 @@ def _filter(name: str, value: Any, args: dict[str, Any], first: bool) -> Any:
         return value
     if value is _UNDEFINED:
         return value
-    if value is _Lazy.OPAQUE or any(v is _Lazy.OPAQUE for v in args.values()):
-        return _Lazy.OPAQUE
+    if value is _OPAQUE or any(v is _OPAQUE for v in args.values()):
+        return _OPAQUE
     if name == "safe":
         return value
     if isinstance(value, str):
@@ -622,7 +648,7 @@ def _filter(name: str, value: Any, args: dict[str, Any], first: bool) -> Any:
         return render_value(value)
     if name == "length" and isinstance(value, list):
         return len(value)
-    return _Lazy.OPAQUE
+    return _OPAQUE
 
 
 def _show(value: Any) -> str:
@@ -660,7 +686,7 @@ class _Scope:
         if name == "key":
             return self.context.key
         if name == "git_branch":
-            return self.context.git_branch if self.context.git_branch else _Lazy.OPAQUE
+            return self.context.git_branch if self.context.git_branch else _OPAQUE
         self.missing = f"variable `{name}` is not defined in mirrord's template context"
         return _UNDEFINED
 
@@ -723,6 +749,8 @@ def _trimmed_text(tags: list[_Tag], i: int) -> tuple[int, int]:
 
 
 MAX_BLOCK_DEPTH = 64  # far beyond any real config; keeps the renderer's recursion bounded
+# Tera stops at the first failure; the editor shows more, but not without end.
+MAX_PROBLEMS = 50
 
 
 def render(text: str, context: TemplateContext) -> Rendered | None:
@@ -752,7 +780,7 @@ def render(text: str, context: TemplateContext) -> Rendered | None:
         "".join(writer.parts),
         text,
         writer.segments,
-        writer.problems,
+        writer.problems[:MAX_PROBLEMS],
         writer.opaque,
         tag_ranges,
         expressions,
@@ -803,6 +831,10 @@ def _render_block(
             pass
         elif tag.kind == "broken":
             w.output(PLACEHOLDER, tag.start, tag.end, opaque=True)
+        elif tag.kind == "rest":
+            start = w.size
+            w.text(tag.start, tag.end)
+            w.opaque.append((start, w.size))
         elif tag.kind == "expr":
             _render_expression(tag, w, scope, opaque)
         else:
@@ -820,7 +852,7 @@ def _render_expression(tag: _Tag, w: _Writer, scope: _Scope, opaque: bool) -> No
         w.problems.append(TemplateProblem(tag.start, tag.end, _failure(exc.message)))
         w.output(PLACEHOLDER, tag.start, tag.end, opaque=True)
         return
-    if value is _Lazy.OPAQUE:
+    if value is _OPAQUE:
         w.output(PLACEHOLDER, tag.start, tag.end, opaque=True)
     else:
         w.output(render_value(value), tag.start, tag.end)
@@ -847,13 +879,13 @@ def _render_statement(
             fail("`set` needs `name = value`")
             return i
         if opaque:
-            scope.variables[name] = _Lazy.OPAQUE
+            scope.variables[name] = _OPAQUE
             return i
         try:
             scope.variables[name] = _evaluate(expr, scope)
         except TemplateError as exc:
             fail(exc.message)
-            scope.variables[name] = _Lazy.OPAQUE
+            scope.variables[name] = _OPAQUE
         return i
     if word == "if":
         end = w.ends.get(i, -1)
@@ -909,7 +941,7 @@ def _render_if(tags: list[_Tag], i: int, end: int, w: _Writer, scope: _Scope, op
             )
             unknown, chosen = True, 0
             break
-        if value is _Lazy.OPAQUE:
+        if value is _OPAQUE:
             unknown, chosen = True, 0
             break
         if _truthy(value):

@@ -85,6 +85,7 @@ def _key_name(part: TsNode, text: str) -> str:
 
 
 _KEY_TYPES = ("bare_key", "quoted_key", "dotted_key")
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 
 def _as_range(r: Range | Span) -> Range:
@@ -125,6 +126,17 @@ class _Builder:
             return Node("invalid", rng)
         value = _scalar_value(kind, self.text_of(ts))
         if value is None:
+            return Node("invalid", rng)
+        if kind == "integer" and not _I64_MIN <= value <= _I64_MAX:
+            # The toml crate mirrord reads TOML with holds integers as i64 and refuses
+            # larger ones before any field sees them.
+            self.errors.append(
+                SyntaxProblem(
+                    _as_range(rng),
+                    f"{value} is out of range for a TOML integer: must be within "
+                    "-2^63..2^63-1 (64-bit signed)",
+                )
+            )
             return Node("invalid", rng)
         return Node(node_kind, rng, value)  # type: ignore[arg-type]
 
@@ -250,4 +262,5 @@ def parse_toml(text: str) -> ParsedDocument:
         elif child.type == "table_array_element":
             builder.table(root, child, is_array=True)
     root.finish()
+    errors.extend(builder.errors)
     return ParsedDocument("toml", text, root, errors, lines, builder.duplicates)

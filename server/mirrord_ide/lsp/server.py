@@ -111,6 +111,35 @@ class MirrordLanguageServer(LanguageServer):
         finally:
             self.shutdown()
 
+    def start_tcp(self, host: str, port: int) -> None:
+        """Like pygls's, with the same framing and message checks as stdio."""
+        self._stop_event = stop_event = threading.Event()
+        protocol = self.protocol
+        assert isinstance(protocol, MirrordProtocol)
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            protocol.set_writer(writer)  # type: ignore[arg-type]
+
+            async def read() -> bytes:
+                try:
+                    return await reader.read(65536)
+                except ConnectionError:
+                    return b""
+
+            await serve(read, protocol.handle_body, stop_event)
+            self.shutdown()
+
+        async def listen() -> None:
+            server = await asyncio.start_server(connection, host, port)
+            self._server = server
+            async with server:
+                await server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:
+            log.debug("the TCP server was cancelled")
+
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would show "Error in server: ..." pop-ups; users get clean
         # diagnostics or structured errors instead, and the details go to the log.

@@ -267,15 +267,22 @@ async def _choose_cli(ls: Any, settings: Any) -> tuple[Any, list[str]]:
         return found.cli, problems
     if settings.engine == "mirrord-cli":
         timed_out = any(problem.timed_out for problem in found.problems)
-        where = "; ".join(problems) if problems else "no `mirrord` in mirrord.cliPath, on PATH "
-        if not problems:
-            where += "or in the IDE extensions' download folders"
+        detail = "; ".join(problems) or (
+            "no `mirrord` at mirrord.cliPath, on PATH or in the IDE extensions' download folders"
+        )
         raise MirrordError(
-            f"no usable mirrord CLI: {where}",
+            f"no usable mirrord CLI: {detail}",
             hint=NO_CLI_HINT,
             kind="timeout" if timed_out else "not-found",
         )
     return None, problems
+
+
+def _workspace_root(ls: Any) -> str | None:
+    with contextlib.suppress(Exception):
+        root = ls.workspace.root_path
+        return root if isinstance(root, str) and root else None
+    return None
 
 
 def _client_name(ls: Any) -> str | None:
@@ -298,6 +305,7 @@ async def _launch(
             client_name=_client_name(ls),
             kubeconfig=settings.kubeconfig,
             context=settings.context,
+            cwd=_workspace_root(ls),
         )
         result: dict[str, Any] = await cli_engine(ls).start(request, context, reporter)
         result["warnings"] = [*problems, *result.get("warnings", [])]

@@ -876,9 +876,11 @@ class AgentSupervisor:
     def log_lines(self, pod: Obj) -> list[str]:
         runtime = self.runtimes.get(str(pod["metadata"].get("uid")))
         if runtime is None:
-            return [] if self.state.options.agent_exec else [
-                ready_line(pod, self.state.options.agent_version)
-            ]
+            return (
+                []
+                if self.state.options.agent_exec
+                else [ready_line(pod, self.state.options.agent_version)]
+            )
         return list(runtime.log_lines)
 
     def inject(self, namespace: str, pod_name: str, port: int, chunks: Iterable[bytes]) -> int:

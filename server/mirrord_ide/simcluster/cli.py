@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
+import shutil
 import signal
 import sys
 import tempfile
@@ -15,9 +17,22 @@ from mirrord_ide.simcluster.state import build_state
 from mirrord_ide.simcluster.testing import SimCluster
 
 
+def _error(kind: str, message: str) -> None:
+    print(json.dumps({"error": {"kind": kind, "message": message}}))
+
+
 def run_demo_cluster(
-    host: str, port: int, kubeconfig: str | None, seed: str | None, user: str
+    host: str,
+    port: int,
+    kubeconfig: str | None,
+    seed: str | None,
+    user: str,
+    agent_exec: str | None = None,
+    traffic_interval: float | None = None,
 ) -> int:
+    """Serve until SIGINT/SIGTERM. `agent_exec`: a command run for each agent pod (with the
+    agent container's args) in place of the simulated agent; `traffic_interval`: seconds
+    between the seed's traffic requests (0: none)."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
             json.dumps(
@@ -30,10 +45,26 @@ def run_demo_cluster(
             )
         )
         return 2
+    options: dict[str, object] = {}
+    if agent_exec is not None:
+        try:
+            words = shlex.split(agent_exec)
+        except ValueError as exc:
+            _error("invalid-config", f"--agent-exec {agent_exec!r}: {exc}")
+            return 2
+        if not words or shutil.which(words[0]) is None:
+            _error("invalid-config", f"--agent-exec: no executable {words[0] if words else ''!r}")
+            return 2
+        options["agent_exec"] = agent_exec
+    if traffic_interval is not None:
+        if traffic_interval < 0:
+            _error("invalid-config", "--traffic-interval must be 0 or more seconds")
+            return 2
+        options["traffic_interval"] = traffic_interval
     try:
-        state = build_state(Path(seed) if seed else None)
+        state = build_state(Path(seed) if seed else None, **options)
     except (SeedError, ValueError) as exc:
-        print(json.dumps({"error": {"kind": "invalid-config", "message": str(exc)}}))
+        _error("invalid-config", str(exc))
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="mirrord-demo-cluster-"))
     try:
@@ -81,6 +112,4 @@ def run_demo_cluster(
         return 0
     finally:
         cluster.stop()
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)

@@ -101,6 +101,18 @@ class SimCluster:
         """The server certificate (its own CA), or None when serving plain HTTP."""
         return self.cert.cert_pem if self.cert else None
 
+    def send_traffic(self, namespace: str, pod: str, port: int, data: bytes) -> int:
+        """A connection carrying `data` reaches `pod`'s `port`: the simulated agents targeting
+        it mirror it to their subscribed clients. Returns how many clients got it."""
+
+        async def inject() -> int:
+            agents = self.state.agents
+            if agents is None:
+                raise RuntimeError("the simulated cluster is not running")
+            return agents.inject(namespace, pod, port, [data])
+
+        return asyncio.run_coroutine_threadsafe(inject(), self._loop).result(timeout=10)
+
     # ---- lifecycle -------------------------------------------------------------------------
 
     @property

@@ -65,8 +65,19 @@ async function main() {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   };
   const stopDebugging = async () => {
-    await command('Debug: Stop', 'Debug: Stop');
+    for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
+    // The debug toolbar's Stop button (the palette would offer "Debug: Start" lookalikes first).
+    await page.locator('.debug-toolbar .codicon-debug-stop').first().click({ timeout: 10000 });
     await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 30000 });
+  };
+  // The Debug Console renders only the rows in view: its filter (terms separated by commas
+  // match any) keeps the lines a step looks for in view, also for the screenshot.
+  const replFilter = page.getByPlaceholder('Filter (e.g. text, !exclude');
+  const replShows = async (terms, lines, ms) => {
+    await replFilter.fill(terms.join(', '));
+    for (const line of lines) {
+      await page.locator('.repl').filter({ hasText: line }).first().waitFor({ timeout: ms });
+    }
   };
   const settingsFile = path.join(WORKSPACE, '.vscode', 'settings.json');
   const updateSettings = (changes) => {
@@ -142,16 +153,19 @@ async function main() {
       }
       // The control for the CLI step below: the debuggee normally inherits the workbench's env.
       if (env[INHERITED_NAME] !== INHERITED_VALUE) throw new Error(`${INHERITED_NAME} was not inherited: ${JSON.stringify(env[INHERITED_NAME])}`);
-      await page.locator('.statusbar-item', { hasText: '(built-in)' }).first().waitFor({ timeout: 20000 });
-      // The Debug Console: the image-only variable, then requests mirrored from the cluster.
-      const repl = page.locator('.repl');
-      await repl.filter({ hasText: `${IMAGE_NAME}=${IMAGE_VALUE}` }).first().waitFor({ timeout: 30000 });
-      await repl.filter({ hasText: /request #\d+: [A-Z]+ \// }).first().waitFor({ timeout: 60000 });
-      const lines = (await repl.innerText()).split('\n').filter((l) => /request #|GREETING|=/.test(l));
-      log(`debug console: ${JSON.stringify(lines.slice(0, 12))}`);
-      await shot('04-builtin-session');
-      // Ending the debug session stops the mirrord session.
-      await stopDebugging();
+      try {
+        await page.locator('.statusbar-item', { hasText: '(built-in)' }).first().waitFor({ timeout: 20000 });
+        // The Debug Console: the image-only variable, and requests mirrored from the cluster.
+        await replShows([IMAGE_NAME, 'GREETING from', 'request #'], [`${IMAGE_NAME}=${IMAGE_VALUE}`, /request #\d+: [A-Z]+ \//], 60000);
+        await page.waitForTimeout(7000); // a few more requests for the picture
+        const lines = (await page.locator('.repl').innerText()).split('\n').filter((l) => /request #|GREETING/.test(l));
+        log(`debug console: ${JSON.stringify(lines.slice(0, 8))}`);
+        await shot('04-builtin-session');
+        await replFilter.fill('');
+      } finally {
+        // Ending the debug session stops the mirrord session.
+        await stopDebugging();
+      }
     });
 
     await step('switching namespace in the launch picker; Esc cancels the launch', async () => {
@@ -239,13 +253,17 @@ async function main() {
       for (const name of ['E2E_LOCAL_SECRET', INHERITED_NAME]) {
         if (name in env) throw new Error(`${name} reached the debuggee although the CLI listed it in env_to_unset`);
       }
-      await page.locator('.statusbar-item', { hasText: '(mirrord CLI)' }).first().waitFor({ timeout: 20000 });
-      await page.locator('.notifications-toasts', { hasText: 'does not match the local mirrord version' }).first().waitFor({ timeout: 20000 });
-      await page.locator('.repl').filter({ hasText: 'FROM_MIRRORD_CLI=cli-env' }).first().waitFor({ timeout: 20000 });
-      await shot('07-cli-session');
-      await stopDebugging();
-      updateSettings({ 'mirrord.engine': 'builtin' });
-    });
+      try {
+        await page.locator('.statusbar-item', { hasText: '(mirrord CLI)' }).first().waitFor({ timeout: 20000 });
+        await page.locator('.notifications-toasts', { hasText: 'does not match the local mirrord version' }).first().waitFor({ timeout: 20000 });
+        await replShows(['FROM_MIRRORD_CLI', 'MIRRORD_LAYER', 'listening'], ['FROM_MIRRORD_CLI=cli-env'], 20000);
+        await shot('07-cli-session');
+        await replFilter.fill('');
+      } finally {
+        await stopDebugging();
+        updateSettings({ 'mirrord.engine': 'builtin' });
+      }
+    }, { independent: true });
 
     await step('broken mirrord.json shows a diagnostic in Problems', async () => {
       for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');

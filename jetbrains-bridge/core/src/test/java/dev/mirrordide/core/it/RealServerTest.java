@@ -126,6 +126,9 @@ class RealServerTest {
     assertEquals(target.namespace(), info.namespace());
     assertNotNull(info.agent());
     assertTrue(info.agent().localAddress().startsWith("127.0.0.1:"), info.agent().toString());
+    assertEquals(SessionInfo.ENGINE_BUILTIN, info.engine(), "the server names the engine that ran");
+    assertNotNull(info.capabilities(), "and what the session gives");
+    assertEquals("built-in", info.engineLabel());
     assertFalse(progress.isEmpty(), "work-done progress was reported");
     assertEquals(ProgressEvent.Kind.BEGIN, progress.get(0).kind());
     List<String> ids = await(api.listSessions()).stream().map(SessionSummary::sessionId).toList();
