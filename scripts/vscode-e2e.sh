@@ -45,6 +45,7 @@ wb_log "workbench at $WB_URL"
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR/node_modules CS_URL=$WB_URL SHOTS=$SHOTS WORKSPACE=$RUN/ws LOGS=$RUN/data/logs \
   FAKE_MIRRORD=$ROOT/tests/fakes/mirrord IMAGE_ENV="$(wb_image_env greeter)" INHERITED_ENV="E2E_INHERITED=$E2E_INHERITED" \
+  KUBECONFIG_FILE=$WB_KUBECONFIG \
   timeout 600 node "$ROOT/vscode-extension/test/e2e/run.js"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -279,3 +279,23 @@ def test_operator_kinds_need_the_operator_turned_on(config: Any) -> None:
     on = {t.kind: t for t in build_targets([], live, TargetRules.from_config({"operator": True}))}
     assert on["job"].available and on["statefulset"].available
     assert TargetRules.none().excluded == TargetRules.from_config(None).excluded
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "offered"),
+    [
+        (None, {"MIRRORD_OPERATOR_ENABLE": "true"}, True),
+        ({"operator": False}, {"MIRRORD_OPERATOR_ENABLE": "TRUE"}, True),
+        ({"operator": True}, {"MIRRORD_OPERATOR_ENABLE": "false"}, False),
+        ({"operator": True}, {"MIRRORD_OPERATOR_ENABLE": "maybe"}, True),
+        ({"operator": True}, {}, True),
+    ],
+)
+def test_the_environment_turns_the_operator_on_or_off(
+    config: Any, env: dict[str, str], offered: bool
+) -> None:
+    """mirrord reads `MIRRORD_OPERATOR_ENABLE` before the file's `operator`."""
+    job = decode_workload("job", deploy_json("j", ["c"], 1))
+    assert job is not None
+    [target] = build_targets([], [job], TargetRules.from_config(config, env))
+    assert target.available is offered

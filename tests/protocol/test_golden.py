@@ -289,3 +289,38 @@ def test_encode_rejects_unencodable() -> None:
         encode_client(TcpPortSubscribe(70000))
     with pytest.raises(ValueError):
         encode_client(SwitchProtocolVersion("latest"))
+
+
+def test_versions() -> None:
+    from mirrord_ide.agent.protocol import parse_version, version_at_least, version_matches
+
+    assert parse_version("1.19.4") == (1, 19, 4, True)
+    assert parse_version("1.29.0-rc.1+build.5") == (1, 29, 0, False)
+    for bad in ("1.2", "01.2.3", "1.2.3.4", "v1.2.3", ""):
+        with pytest.raises(ValueError):
+            parse_version(bad)
+    assert version_at_least("1.19.4", "1.19.4") and version_at_least("1.20.0", "1.19.4")
+    assert not version_at_least("1.19.3", "1.19.4")
+    assert not version_at_least("1.19.4-rc.1", "1.19.4")
+    assert version_at_least("1.29.0-rc.1", "1.19.4")
+    # The agent's gates (semver requirements) never match a pre-release.
+    assert version_matches("1.29.0", "1.19.4") and not version_matches("1.29.0-rc.1", "1.19.4")
+
+
+def test_legacy_request_forms() -> None:
+    # DaemonTcp::HttpRequestFramed = 5 (HttpRequest<InternalHttpBody>): the body is a serde
+    # sequence of frames: 1 frame, Data (00), "ab" (02 6162); then connection_id 2,
+    # request_id 1, port 8080 (fb 901f).
+    framed = h("01 | 05 | 03 474554 | 01 2f | 00 | 08 485454502f312e31 | 01 00 02 6162 | 02 | 01")
+    framed += h("fb 901f")
+    msg, end = decode_daemon(framed)
+    assert end == len(framed)
+    assert msg == HttpRequestStart(
+        2, 1, 8080, "GET", "/", "HTTP/1.1", [], [b"ab"], True, legacy=True
+    )
+    # ChunkedRequest::StartV1 = 0 (HttpRequest<Vec<InternalHttpBodyFrame>>): empty frame list
+    # (00); more body follows in Body messages, so not last.
+    start_v1 = h("01 | 06 | 00 | 03 474554 | 01 2f | 00 | 08 485454502f312e31 | 00 | 02 | 01 | 50")
+    msg, end = decode_daemon(start_v1)
+    assert end == len(start_v1)
+    assert msg == HttpRequestStart(2, 1, 80, "GET", "/", "HTTP/1.1", [], [], False, legacy=True)

@@ -26,8 +26,8 @@ STRIPE_VALUE = "sk_live_Rb5Tq0Lw2Yz8Nd6"
 TARGET = "deployment/api/container/api"
 
 # What the product needs, derived from the code (see docs/security.md):
-# discovery lists and watches workloads; launch reads the target and its
-# env sources, creates the agent Job, waits for its pod, forwards a port.
+# discovery lists and watches workloads; launch reads the target, creates the
+# agent Job, waits for its pod, forwards a port (the agent reads the env).
 RULES: dict[str, dict[str, Any]] = {
     # Discovery: the picker's namespace list, the target catalog (list + watch).
     "list namespaces": {"verbs": ["list"], "resources": ["namespaces"]},
@@ -54,9 +54,7 @@ RULES: dict[str, dict[str, Any]] = {
         "resources": ["cronjobs"],
         "namespaces": ["shop"],
     },
-    # Launch: the target's env sources, the agent Job, its node, logs, port-forward.
-    "get configmaps": {"verbs": ["get"], "resources": ["configmaps"], "namespaces": ["shop"]},
-    "get secrets": {"verbs": ["get"], "resources": ["secrets"], "namespaces": ["shop"]},
+    # Launch: the agent Job, its node, logs, port-forward.
     "create jobs": {"verbs": ["create", "delete"], "resources": ["jobs"], "namespaces": ["shop"]},
     "get pod logs": {"verbs": ["get"], "resources": ["pods/log"], "namespaces": ["shop"]},
     "port-forward": {

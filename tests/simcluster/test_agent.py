@@ -32,7 +32,14 @@ from mirrord_ide.agent.protocol import (
 from mirrord_ide.simcluster.agent import parse_agent_args, parse_http_requests, select_env
 from mirrord_ide.simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
-from simcluster.helpers import first_pod, pod_phase, start_agent, start_targeted_agent, wait_for
+from simcluster.helpers import (
+    core,
+    first_pod,
+    pod_phase,
+    start_agent,
+    start_targeted_agent,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -361,3 +368,45 @@ def test_parse_http_requests() -> None:
     assert parse_http_requests(b"SSH-2.0-OpenSSH\r\n") is None
     assert parse_http_requests(b"GET / HTTP/1.1\r\nbroken header\r\n\r\n") is None
     assert parse_http_requests(b"") is None
+
+
+def test_missing_target_container_fails_at_start(sim_cluster: SimCluster) -> None:
+    from simcluster.helpers import AGENT_IMAGE, api_client, job_manifest
+
+    sim_cluster.options.schedule_delay = 0.05
+    api = api_client(sim_cluster)
+    try:
+        from kubernetes import client
+
+        manifest = job_manifest(
+            "mirrord-agent-lost",
+            image=AGENT_IMAGE,
+            args=["-l", "40208", "-t", "30", "targeted", "--container-id", "0" * 64],
+        )
+        client.BatchV1Api(api).create_namespaced_job("default", manifest)
+    finally:
+        api.close()
+
+    def failed_pod() -> str | None:
+        for pod in sim_cluster.store.list("pods", "default"):
+            name = pod["metadata"]["name"]
+            if name.startswith("mirrord-agent-lost") and pod["status"].get("phase") == "Failed":
+                return str(name)
+        return None
+
+    pod = wait_for(failed_pod, 5, "the agent to fail")
+    assert "not found" in core(sim_cluster).read_namespaced_pod_log(pod, "default")
+
+
+def test_large_tcp_data_arrives_in_reads(
+    sim_cluster: SimCluster, agent: ProtocolSocket, greeter: str
+) -> None:
+    subscribe(agent)
+    payload = bytes(range(256)) * 600  # 153,600 bytes: reads of 64 KiB, 64 KiB, 22,528
+    sim_cluster.send_traffic("default", greeter, 8080, payload)
+    new = agent.recv()
+    assert isinstance(new, TcpNewConnection)
+    chunks = [agent.recv() for _ in range(3)]
+    assert [len(c.data) for c in chunks if isinstance(c, TcpData)] == [65536, 65536, 22528]
+    assert b"".join(c.data for c in chunks if isinstance(c, TcpData)) == payload
+    assert agent.recv() == TcpData(new.connection_id, b"")

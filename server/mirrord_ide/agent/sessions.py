@@ -181,11 +181,6 @@ def incoming_plan(settings: IncomingSettings, target: Any) -> tuple[list[int], l
         for p in ports
         if p not in settings.ignore_ports and settings.local_port(p) not in settings.ignore_ports
     ]
-    if not ports and target is not None and settings.ports is None:
-        warnings.append(
-            "the target container declares no ports, so no traffic is mirrored: list the "
-            "ports in feature.network.incoming.ports"
-        )
     return ports, warnings
 
 

@@ -106,11 +106,6 @@ def cluster_settings(
     )
 
 
-def settings_for_config(config: Any, environ: Mapping[str, str] | None = None) -> KubeSettings:
-    """The cluster a mirrord config points at (no explicit choice): see `cluster_settings`."""
-    return cluster_settings(config=config, environ=environ)
-
-
 def kubeconfig_paths(settings: KubeSettings, environ: Mapping[str, str] | None = None) -> list[str]:
     """The kubeconfig files to merge, in precedence order (existing files only)."""
     env = os.environ if environ is None else environ
@@ -365,21 +360,6 @@ def _plugin_missing(command: str, exec_config: Mapping[str, Any]) -> MirrordErro
     if install:
         hint += f". {str(install).strip()}"
     return Unauthorized(f"the kubeconfig's credential plugin `{command}` was not found", hint=hint)
-
-
-def check_exec_plugin(user: dict[str, Any] | None, base_dir: str) -> None:
-    """Raise a clear error when the user's exec credential plugin cannot run."""
-    if not user or not isinstance(user.get("exec"), dict):
-        return
-    exec_config = user["exec"]
-    command = str(exec_config.get("command") or "")
-    if not command:
-        raise InvalidConfig(
-            "the kubeconfig's exec credential plugin has no command",
-            hint="set users[].user.exec.command in your kubeconfig",
-        )
-    if _plugin_command(command, base_dir, os.environ) is None:
-        raise _plugin_missing(command, exec_config)
 
 
 def _parse_time(value: Any) -> datetime.datetime | None:

@@ -34,6 +34,7 @@ SIDECARS = frozenset(
 KIND_ORDER = TARGET_KIND_ORDER
 KIND_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 NEEDS_OPERATOR = "needs the mirrord operator"
+ENV_OPERATOR = "MIRRORD_OPERATOR_ENABLE"
 # What mirrord accepts with `feature.copy_target` (its `compatible_target_types`).
 COPY_TARGET_KINDS = frozenset({"deployment", "statefulset", "replicaset", "job", "cronjob", "pod"})
 
@@ -64,6 +65,13 @@ class Target:
         return out
 
 
+def operator_from_env(env: Mapping[str, str]) -> bool | None:
+    """`MIRRORD_OPERATOR_ENABLE`, which mirrord reads before the config file's
+    `operator` (mirrord/config/src/lib.rs); None when unset or not a boolean."""
+    value = env.get(ENV_OPERATOR, "").strip().lower()
+    return {"true": True, "false": False}.get(value)
+
+
 def _operator_excluded(operator: Any) -> dict[str, str]:
     """Kinds only the operator can target, unless the config turns it on
     (mirrord's `requires_operator`, see `cluster/kinds.py`)."""
@@ -89,8 +97,9 @@ class TargetRules:
         return TargetRules(excluded=_operator_excluded(None))
 
     @staticmethod
-    def from_config(config: Any) -> TargetRules:
-        """Rules from a mirrord config: a raw dict (as parsed) or a model object."""
+    def from_config(config: Any, env: Mapping[str, str] | None = None) -> TargetRules:
+        """Rules from a mirrord config: a raw dict (as parsed) or a model object.
+        `env` may turn the operator on or off (`MIRRORD_OPERATOR_ENABLE`)."""
         copy = _get(_get(config, "feature"), "copy_target")
         copy_on = bool(copy) if isinstance(copy, bool) else copy is not None and copy is not False
         if copy_on and not isinstance(copy, bool):
@@ -98,6 +107,9 @@ class TargetRules:
             copy_on = enabled is not False
         scale_down = copy_on and _get(copy, "scale_down") is True
         operator = _get(config, "operator")
+        from_env = operator_from_env(env or {})
+        if from_env is not None:
+            operator = from_env
         excluded: dict[str, str] = {}
         targetless_reason = None
         if copy_on:

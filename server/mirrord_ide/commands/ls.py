@@ -17,6 +17,7 @@ the contract's one line `{"error": {"kind", "message", "hint"?}}` on stdout.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal, TextIO
@@ -43,6 +44,7 @@ async def list_targets_json(
     from mirrord_ide.cluster.config_input import DiscoveryConfig, load_config_file
     from mirrord_ide.cluster.kubeconfig import cluster_settings
     from mirrord_ide.cluster.service import ClusterService
+    from mirrord_ide.cluster.targets import TargetRules
     from mirrord_ide.config.precedence import resolve_selection
     from mirrord_ide.names import check_chosen_namespace
 
@@ -59,8 +61,10 @@ async def list_targets_json(
         selection = resolve_selection(
             request_namespace=namespace, config=value, kube_namespace=current
         )
+        # MIRRORD_OPERATOR_ENABLE may turn the operator (and its target kinds) on or off.
+        rules = TargetRules.from_config(cfg.value, os.environ)
         listing = await service.list_targets(
-            selection.namespace, all_namespaces=all_namespaces, rules=cfg.rules
+            selection.namespace, all_namespaces=all_namespaces, rules=rules
         )
         return listing.to_json()
     finally:

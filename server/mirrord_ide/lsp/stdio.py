@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 _HEADER = re.compile(rb"content-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?\n", re.IGNORECASE)
 # Any other header line (Content-Type and the like).
 _OTHER_HEADER = re.compile(rb"[A-Za-z0-9][A-Za-z0-9_-]*[ \t]*:[^\r\n]*\r?\n")
+# The start of a Content-Length header line, cut off by the end of the input.
+_HEADER_START = re.compile(rb"content-length[ \t]*(?::[ \t]*\d{0,12}[ \t]*\r?)?\Z", re.IGNORECASE)
+_HEADER_NAME = b"content-length"
+# Header lines only (LSP allows Content-Type before Content-Length).
+_HEADER_LINES = re.compile(rb"(?:[A-Za-z0-9][A-Za-z0-9_-]*[ \t]*:[^\r\n]*\r?\n)*")
 # A body larger than this is not a message this server could use: the frame is dropped.
 MAX_CONTENT_LENGTH = 256 * 1024 * 1024
 # Headers after Content-Length longer than this mean the frame is not a frame.
@@ -88,7 +93,8 @@ class FrameParser:
                 del buffer[:skipped]
             return False
         if match.start():
-            log.warning("skipped %d bytes before a Content-Length header", match.start())
+            if not _HEADER_LINES.fullmatch(buffer, 0, match.start()):
+                log.warning("skipped %d bytes before a Content-Length header", match.start())
             self._resync(match.start())
             return True
         length = int(match.group(1))
@@ -137,12 +143,27 @@ class FrameParser:
                 bodies.append(body)
             self._resync(inner.start())
             return True
-        if len(buffer) < end:
+        if len(buffer) < end or _ends_in_header_start(buffer, start, end):
             self._searched = len(buffer)
             return False
         bodies.append(bytes(buffer[start:end]))
         self._resync(end)
         return True
+
+
+def _ends_in_header_start(buffer: bytearray, start: int, end: int) -> bool:
+    """Whether the input ends in what may become a Content-Length header that
+    begins inside the body `buffer[start:end]` (a length one byte too long, the
+    next frame still arriving). No JSON text ends in such a prefix."""
+    if len(buffer) - end >= _KEEP_TAIL:
+        return False  # a header that began in the body would be complete by now
+    for at in range(max(start, len(buffer) - _KEEP_TAIL), min(end, len(buffer))):
+        if buffer[at] not in b"cC":
+            continue
+        tail = bytes(buffer[at:]).lower()
+        if _HEADER_NAME.startswith(tail) or _HEADER_START.match(tail):
+            return True
+    return False
 
 
 BodyHandler = Callable[[bytes], None]

@@ -25,6 +25,7 @@ from mirrord_ide.names import check_chosen_namespace, check_namespace
 if TYPE_CHECKING:
     from mirrord_ide.cluster.config_input import DiscoveryConfig
     from mirrord_ide.cluster.service import ClusterService
+    from mirrord_ide.cluster.targets import TargetRules
     from mirrord_ide.lsp.server import MirrordLanguageServer
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,13 @@ def _namespace_param(params: dict[str, Any]) -> str | None:
     return None if value is None else check_namespace(value, "the `namespace` parameter")
 
 
+def _rules(cfg: Any, env: dict[str, str]) -> TargetRules:
+    """The config's rules, with the operator as the environment may set it."""
+    from mirrord_ide.cluster.targets import TargetRules
+
+    return TargetRules.from_config(cfg.value, env)
+
+
 def _check_namespace_inputs(request: str | None, env: dict[str, str], cfg: Any) -> None:
     """Check the namespace that will be used, naming where it came from."""
     from mirrord_ide.picker import ENV_NAMESPACE
@@ -170,7 +178,10 @@ async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any
         current = await service.current_namespace(timeout)
         ns = choose_namespace(request_namespace, env, cfg.namespace, current)
         listing = await service.list_targets(
-            ns, all_namespaces=params.get("allNamespaces") is True, rules=cfg.rules, timeout=timeout
+            ns,
+            all_namespaces=params.get("allNamespaces") is True,
+            rules=_rules(cfg, env),
+            timeout=timeout,
         )
         return listing.encoded()
 
@@ -222,7 +233,7 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         if not list_targets:
             return None
         return await service.list_targets(
-            data.namespace, all_namespaces=all_namespaces, rules=cfg.rules, timeout=timeout
+            data.namespace, all_namespaces=all_namespaces, rules=_rules(cfg, env), timeout=timeout
         )
 
     # One deadline for the whole answer, and what arrived by then is kept: targets
@@ -371,8 +382,18 @@ def register(server: MirrordLanguageServer) -> None:
 
     server.services["live_checks"] = checks
     server.services["live_values"] = values
-    # A new kubeconfig or context means a new connection: drop the old one and its watches.
-    server.settings_listeners.append(lambda _settings: drop_cluster_service(server))
+    # A new kubeconfig or context means a new connection: drop the old one and its
+    # watches. Other settings (the session engine, the CLI path) leave them alone.
+    cluster_keys = ("kubeconfig", "context")
+    seen = {key: server.settings.get(key) for key in cluster_keys}
+
+    def on_settings(settings: dict[str, Any]) -> None:
+        current = {key: settings.get(key) for key in cluster_keys}
+        if current != seen:
+            seen.update(current)
+            drop_cluster_service(server)
+
+    server.settings_listeners.append(on_settings)
 
     hooks: list[Callable[[], None]] = server.services.setdefault(SHUTDOWN_HOOKS, [])
     hooks.append(lambda: drop_cluster_service(server))

@@ -68,7 +68,7 @@ from mirrord_ide.agent.protocol import (
     TcpSubscribeResult,
     encode_daemon,
     parse_version,
-    version_at_least,
+    version_matches,
 )
 from mirrord_ide.agent.protocol.messages import ClientMessage, DaemonMessage
 from mirrord_ide.simcluster.seed import TrafficSource
@@ -87,6 +87,7 @@ DEFAULT_CLIENT_VERSION = "1.2.2"
 DEFAULT_AGENT_PORT = 61337
 DEFAULT_COMMUNICATION_TIMEOUT = 30
 PROCESS_ENV_VAR = "MIRRORD_SIM_PROCESS_ENV"
+READ_SIZE = 64 * 1024  # mirrored TCP data arrives in reads of at most this size
 
 _VERSION_TAG = re.compile(r":v?(\d+\.\d+\.\d+[^/]*)$")
 
@@ -488,7 +489,7 @@ class AgentClient:
         """Queues a mirrored connection if its port is subscribed; whether it was."""
         if connection.destination_port not in self.ports:
             return False
-        modern = version_at_least(self.version, HTTP_CHUNKED_V2_VERSION)
+        modern = version_matches(self.version, HTTP_CHUNKED_V2_VERSION)
         requests = parse_http_requests(b"".join(connection.chunks))
         if requests is not None:
             if not modern:
@@ -516,8 +517,8 @@ class AgentClient:
             ),
         )
         for chunk in connection.chunks:
-            if chunk:
-                self._emit(TcpData(cid, chunk), cid)
+            for start in range(0, len(chunk), READ_SIZE):
+                self._emit(TcpData(cid, chunk[start : start + READ_SIZE]), cid)
         self._emit(TcpData(cid, b""), cid)  # the sender finished writing
         self._emit(TcpClose(cid), cid)
         return True
@@ -846,12 +847,15 @@ class AgentSupervisor:
         ttl = _container_env_value(container, "MIRRORD_AGENT_IDLE_TTL") or "0"
         target: tuple[str, str, str] | None = None
         env_pod, env_container = pod, container
-        if args.mode == "targeted" and args.container_id:
-            found = _find_container(self.state, args.container_id)
+        missing: str | None = None
+        if args.mode == "targeted":
+            found = _find_container(self.state, args.container_id or "")
             if found is not None:
                 env_pod, env_container = found
                 meta = env_pod["metadata"]
                 target = (meta["namespace"], meta["name"], meta["uid"])
+            else:
+                missing = args.container_id or "(none given)"
         runtime = AgentRuntime(
             state=self.state,
             namespace=pod["metadata"]["namespace"],
@@ -865,6 +869,11 @@ class AgentSupervisor:
             external=self.state.options.agent_exec,
         )
         self.runtimes[uid] = runtime
+        if missing is not None and not runtime.external:
+            # The agent cannot enter a container that is not there: it fails at start-up.
+            runtime.log_lines.append(f"ERROR target container {missing} not found, exiting")
+            runtime.exit(1)
+            return runtime
         await runtime.start()
         return runtime
 

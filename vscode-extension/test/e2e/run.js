@@ -6,14 +6,16 @@
 // Env: CS_URL, SHOTS (screenshot dir), WORKSPACE (the workspace folder on disk),
 // LOGS (the workbench's log folder, where the extension's output channel is written),
 // FAKE_MIRRORD (the fake mirrord CLI), IMAGE_ENV (NAME=VALUE of a variable only the
-// target's image sets), INHERITED_ENV (NAME=VALUE the workbench itself runs with).
+// target's image sets), INHERITED_ENV (NAME=VALUE the workbench itself runs with),
+// KUBECONFIG_FILE (the simulated cluster, for kubectl).
 'use strict';
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const { CS_URL, SHOTS, WORKSPACE, LOGS, FAKE_MIRRORD, IMAGE_ENV, INHERITED_ENV } = process.env;
+const { CS_URL, SHOTS, WORKSPACE, LOGS, FAKE_MIRRORD, IMAGE_ENV, INHERITED_ENV, KUBECONFIG_FILE } = process.env;
 const splitVar = (nv) => [nv.slice(0, nv.indexOf('=')), nv.slice(nv.indexOf('=') + 1)];
 const [IMAGE_NAME, IMAGE_VALUE] = splitVar(IMAGE_ENV || 'GREETER_BUILD=');
 const [INHERITED_NAME, INHERITED_VALUE] = splitVar(INHERITED_ENV || 'E2E_INHERITED=from-the-workbench');
@@ -162,6 +164,13 @@ async function main() {
         log(`debug console: ${JSON.stringify(lines.slice(0, 8))}`);
         await shot('04-builtin-session');
         await replFilter.fill('');
+        // The agent pod goes away: the server ends the session, the window says why.
+        execFileSync('kubectl', ['--kubeconfig', KUBECONFIG_FILE, '-n', 'default', 'delete', 'pods', '-l', 'app=mirrord', '--wait=false'], { stdio: 'pipe' });
+        const ended = page.locator('.notifications-toasts', { hasText: /mirrord: the session on .* ended \(/ }).first();
+        await ended.waitFor({ timeout: 20000 });
+        await page.locator('.statusbar-item', { hasText: 'ended' }).first().waitFor({ timeout: 10000 });
+        log(`session ended: ${(await ended.innerText()).replace(/\s+/g, ' ').slice(0, 200)}`);
+        await shot('05-session-ended');
       } finally {
         // Ending the debug session stops the mirrord session.
         await stopDebugging();
@@ -181,7 +190,7 @@ async function main() {
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: '— shop' }).waitFor({ timeout: 30000 });
       await row('deployment/frontend').waitFor({ timeout: 60000 });
-      await shot('05-namespace-shop');
+      await shot('06-namespace-shop');
       await page.keyboard.press('Escape');
       await page.waitForTimeout(3000);
       if (fs.existsSync(outFile)) throw new Error('the program ran although the picker was cancelled');
@@ -215,7 +224,7 @@ async function main() {
         text = f ? fs.readFileSync(f, 'utf8') : '';
       }
       log(`extension log: ${text.split('\n').filter((l) => /did not start|stopped \(agent/.test(l)).map((l) => l.replace(/^\S+ \S+ /, '')).join(' | ')}`);
-      await shot('06-failed-start');
+      await shot('07-failed-start');
       for (let i = 0; i < 2; i++) await page.keyboard.press('Escape');
       await page.locator('.statusbar-item', { hasText: 'mirrord: on' }).first().waitFor({ timeout: 10000 });
     });
@@ -257,7 +266,7 @@ async function main() {
         await page.locator('.statusbar-item', { hasText: '(mirrord CLI)' }).first().waitFor({ timeout: 20000 });
         await page.locator('.notifications-toasts', { hasText: 'does not match the local mirrord version' }).first().waitFor({ timeout: 20000 });
         await replShows(['FROM_MIRRORD_CLI', 'MIRRORD_LAYER', 'listening'], ['FROM_MIRRORD_CLI=cli-env'], 20000);
-        await shot('07-cli-session');
+        await shot('08-cli-session');
         await replFilter.fill('');
       } finally {
         await stopDebugging();
@@ -277,7 +286,7 @@ async function main() {
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
       await marker.waitFor({ timeout: 30000 });
       log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
-      await shot('08-problems');
+      await shot('09-problems');
     }, { independent: true });
   } finally {
     await ctx.close().catch(() => undefined);

@@ -17,6 +17,7 @@ from .codec import (
     encode_daemon,
     parse_version,
     version_at_least,
+    version_matches,
 )
 from .messages import (
     ClientClose,
@@ -85,4 +86,5 @@ __all__ = [
     "encode_daemon",
     "parse_version",
     "version_at_least",
+    "version_matches",
 ]

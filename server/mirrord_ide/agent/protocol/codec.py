@@ -63,6 +63,7 @@ __all__ = [
     "encode_daemon",
     "parse_version",
     "version_at_least",
+    "version_matches",
 ]
 
 T = TypeVar("T")
@@ -99,8 +100,15 @@ def parse_version(text: str) -> tuple[int, int, int, bool]:
 
 
 def version_at_least(version: str, minimum: str) -> bool:
-    """Whether `version` satisfies `>=minimum` (a pre-release sorts before its release)."""
+    """Whether `version` is `minimum` or later (a pre-release sorts before its release)."""
     return parse_version(version) >= parse_version(minimum)
+
+
+def version_matches(version: str, minimum: str) -> bool:
+    """Whether `version` matches the requirement `>=minimum` as the `semver` crate decides
+    it (the agent's gates): a pre-release never matches a requirement without one."""
+    parsed = parse_version(version)
+    return parsed[3] and parsed >= parse_version(minimum)
 
 
 # --- shared pieces ----------------------------------------------------------------------------

@@ -65,7 +65,13 @@ class MirrordPreLaunch(private val project: Project) {
                 notify("${SessionNotices.summary(info)}: ${configuration.name}", NotificationType.INFORMATION)
                 // Warnings from the engine, and once per project that no traffic is mirrored.
                 val shown = PropertiesComponent.getInstance(project)
-                for (notice in SessionNotices.started(info) { key -> !shown.getBoolean("mirrord.notice.$key").also { shown.setValue("mirrord.notice.$key", true) } }) {
+                val firstTime = java.util.function.Predicate<String> { key ->
+                    val name = "mirrord.notice.$key"
+                    val before = shown.getBoolean(name)
+                    shown.setValue(name, true)
+                    !before
+                }
+                for (notice in SessionNotices.started(info, firstTime)) {
                     val type = if (notice.level() == SessionNotices.Level.WARNING) NotificationType.WARNING else NotificationType.INFORMATION
                     val n = NotificationGroupManager.getInstance().getNotificationGroup("mirrord").createNotification(notice.text(), type)
                     if (notice.action() != null) {
