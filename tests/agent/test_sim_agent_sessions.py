@@ -15,6 +15,7 @@ import pytest_asyncio
 from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.cluster.kinds import api_url
+from mirrord_ide.errors import Forbidden
 from mirrord_ide.simcluster.testing import SimCluster, running_cluster
 
 from .support import make_kube, manager_for, wait_no_agents
@@ -24,7 +25,18 @@ pytestmark = pytest.mark.timeout(60)
 SEED: dict[str, Any] = {
     "options": {"schedule_delay": 0.05},
     "default_user": "admin",
-    "users": [{"name": "admin", "admin": True}],
+    "users": [
+        {"name": "admin", "admin": True},
+        {
+            "name": "noforward",
+            "rules": [
+                {
+                    "verbs": ["*"],
+                    "resources": ["namespaces", "nodes", "pods", "pods/log", "deployments", "jobs"],
+                }
+            ],
+        },
+    ],
     "nodes": [{"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}}],
     "namespaces": [
         {
@@ -209,6 +221,20 @@ async def test_nothing_listening_is_reported_once(
     assert len(notices.calls) == 1
     session_id, message = notices.calls[0]
     assert session_id == result["sessionId"] and f"127.0.0.1:{closed_port}" in message
+
+
+async def test_a_refused_port_forward_is_a_forbidden_error(cluster: SimCluster) -> None:
+    kube = make_kube(cluster, "noforward")
+    manager = manager_for(kube)
+    try:
+        with pytest.raises(Forbidden, match="forbidden") as info:
+            await manager.start(StartRequest(target="deployment/app", namespace="web"))
+        assert "portforward" in info.value.message
+    finally:
+        await manager.stop_all()
+        kube.close()
+        kube.cluster.close()
+    assert await wait_no_agents(cluster) == []
 
 
 async def test_deleting_the_agent_pod_ends_the_session_within_5s(

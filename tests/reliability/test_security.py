@@ -224,6 +224,7 @@ REQUIRED = {
     "read pods": "mirrord/startSession",
     "read deployments": "mirrord/startSession",
     "create jobs": "mirrord/startSession",
+    "port-forward": "mirrord/startSession",  # the server itself connects to the agent
 }
 
 

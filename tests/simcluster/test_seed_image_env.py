@@ -82,3 +82,8 @@ def test_traffic_requests_render_as_http_or_tcp() -> None:
     assert ("x-a", b"b") in request.headers and ("x-request-id", b"7") in request.headers
     assert ("host", b"web.ns.svc.cluster.local:8080") in request.headers
     assert source.render(8, 8080) == b"PING 8\r\n"
+
+
+def test_a_seed_cannot_name_a_command_to_run() -> None:
+    with pytest.raises(SeedError, match="agent_exec"):
+        load_seed({"options": {"agent_exec": "rm -rf /"}})

@@ -166,7 +166,7 @@ class AgentKube:
             try:
                 return portforward(api.connect, pod, namespace, ports=str(port))
             except Exception as exc:  # noqa: BLE001 - mapped to a domain error
-                raise map_api_error(exc, f"port-forward to pod `{pod}`") from None
+                raise map_api_error(_refused_upgrade(exc), f"port-forward to pod `{pod}`") from None
 
     def close(self) -> None:
         if self._pf_client is not None:
@@ -193,6 +193,25 @@ class _PortForwardApi:
             *serialized, _request_timeout=kwargs.get("_request_timeout")
         )
         return response.response
+
+
+def _refused_upgrade(exc: Exception) -> Exception:
+    """The websocket client's refused upgrade (`WebSocketBadStatusException`:
+    status and the API's Status body, which the client wraps in a status-0
+    `ApiException`) as the API error it is, so a 403 reads as the API
+    server's forbidden message."""
+    refused: Any = exc
+    while refused is not None and not isinstance(getattr(refused, "status_code", None), int):
+        refused = refused.__context__
+    if refused is None:
+        return exc
+    status = int(refused.status_code)
+    from kubernetes.client.exceptions import ApiException
+
+    error = ApiException(status=status, reason="port-forward refused")
+    body = getattr(refused, "resp_body", None)
+    error.body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return error
 
 
 def _delete_options(propagation: str) -> dict[str, Any]:

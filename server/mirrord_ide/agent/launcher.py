@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirrord_ide.agent import readiness
-from mirrord_ide.agent.client import AgentConnection, connect_agent
+from mirrord_ide.agent.client import AgentConnection, AgentError, connect_agent
 from mirrord_ide.agent.env import RemoteEnv, apply_process_env, fetch_remote_env
 from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.portforward import PortForwarder
@@ -273,8 +273,14 @@ class Launcher:
             _checkpoint()
             progress(STEP_CONNECT, "agent protocol handshake", 90)
             timeout = float(settings.communication_timeout)
-            connection = await connect_agent("127.0.0.1", forwarder.local_port, timeout)
-            protocol_version = await connection.handshake(timeout)
+            try:
+                connection = await connect_agent("127.0.0.1", forwarder.local_port, timeout)
+                protocol_version = await connection.handshake(timeout)
+            except AgentError:
+                # The port-forward itself failed: its error says why (e.g. forbidden).
+                if isinstance(forwarder.last_error, MirrordError):
+                    raise forwarder.last_error from None
+                raise
             _checkpoint()
             remote_env, env_source = await self._process_env(connection, plan, target, timeout)
             warnings = list(remote_env.warnings)

@@ -37,6 +37,8 @@ class PortForwarder:
         self._tasks: set[asyncio.Task[None]] = set()
         self.local_port = 0
         self.connections = 0
+        # Why the last port-forward could not be opened (the API's error).
+        self.last_error: Exception | None = None
 
     @property
     def local_address(self) -> str:
@@ -78,6 +80,8 @@ class PortForwarder:
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # noqa: BLE001 - one bad connection must not stop the listener
+            if forward is None:
+                self.last_error = exc
             log.warning(
                 "port-forward to %s/%s:%s failed: %s", self.namespace, self.pod, self.port, exc
             )

@@ -234,6 +234,9 @@ def load_seed(seed: SeedInput) -> Seed:
         users = [parse_user(u) for u in raw.get("users") or []]
     except ValueError as exc:
         raise SeedError(f"users: {exc}") from exc
+    if "agent_exec" in (raw.get("options") or {}):
+        # A seed is data: the command run for agent pods comes from the command line only.
+        raise SeedError("options.agent_exec cannot be set in a seed (use --agent-exec)")
     if not any(u.name == "admin" for u in users):
         users.insert(0, User("admin", "admin-token", (ADMIN_RULE,)))
     return Seed(
