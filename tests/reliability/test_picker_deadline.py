@@ -6,13 +6,15 @@ arrive (the namespaces to switch to, the targets) and says what is missing."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mirrord_ide.simcluster.testing import running_cluster
 
-from .cluster_support import SEED, start_server
+from .cluster_support import SEED
+from .rpc import server_env, spawn_initialized
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,7 +52,7 @@ def messages(result: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("slow", ["targets", "namespaces", "everything"])
-async def test_picker_keeps_what_arrived_before_the_deadline(slow: str) -> None:
+async def test_picker_keeps_what_arrived_before_the_deadline(slow: str, tmp_path: Path) -> None:
     with running_cluster(SEED) as cluster:
         expected_namespaces = sorted(
             o["metadata"]["name"] for o in cluster.store.list("namespaces")
@@ -62,7 +64,9 @@ async def test_picker_keeps_what_arrived_before_the_deadline(slow: str) -> None:
         }[slow]
         for resource in slowed:
             cluster.faults.add(resource=resource, latency=DEADLINE * 4)
-        client = await start_server(cluster.kubeconfig_path)
+        # A cache of its own: no listing kept by an earlier server stands in for the live one.
+        env = server_env(cluster.kubeconfig_path, XDG_CACHE_HOME=str(tmp_path / "cache"))
+        client = await spawn_initialized(env)
         try:
             started = time.monotonic()
             result = await client.request(

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from typing import Any
 
+from kubernetes import client
 from kubernetes.stream import portforward
 
 from mirrord_ide.agent.protocol import DaemonStream, encode_client
 from mirrord_ide.agent.protocol.messages import ClientMessage, DaemonMessage
 from mirrord_ide.simcluster.testing import SimCluster
-from simcluster.helpers import core
+from simcluster.helpers import api_client
 
 
 class ProtocolSocket:
     """Sends client messages and reads agent messages on one port-forwarded connection."""
 
     def __init__(self, cluster: SimCluster, namespace: str, pod: str, port: int) -> None:
+        self.api = api_client(cluster)
         self.forward: Any = portforward(
-            core(cluster).connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port)
+            client.CoreV1Api(self.api).connect_get_namespaced_pod_portforward,
+            pod,
+            namespace,
+            ports=str(port),
         )
         self.sock: socket.socket = self.forward.socket(port)
         self.sock.settimeout(5)
@@ -55,3 +61,7 @@ class ProtocolSocket:
     def close(self) -> None:
         self.sock.close()
         self.forward.close()
+        # The client leaves its websocket open when the server closed the stream first.
+        with contextlib.suppress(Exception):
+            self.forward.websocket.shutdown()
+        self.api.close()

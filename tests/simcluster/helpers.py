@@ -152,3 +152,11 @@ def first_pod(cluster: SimCluster, namespace: str, app: str) -> str:
         if labels.get("app") == app and pod["status"].get("phase") == "Running":
             return str(pod["metadata"]["name"])
     raise AssertionError(f"no running {app} pod in {namespace}")
+
+
+def pod_log(cluster: SimCluster, namespace: str, pod: str) -> str:
+    api = api_client(cluster)
+    try:
+        return str(client.CoreV1Api(api).read_namespaced_pod_log(pod, namespace))
+    finally:
+        api.close()

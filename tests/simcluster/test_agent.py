@@ -33,8 +33,8 @@ from mirrord_ide.simcluster.agent import parse_agent_args, parse_http_requests, 
 from mirrord_ide.simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
 from simcluster.helpers import (
-    core,
     first_pod,
+    pod_log,
     pod_phase,
     start_agent,
     start_targeted_agent,
@@ -395,7 +395,7 @@ def test_missing_target_container_fails_at_start(sim_cluster: SimCluster) -> Non
         return None
 
     pod = wait_for(failed_pod, 5, "the agent to fail")
-    assert "not found" in core(sim_cluster).read_namespaced_pod_log(pod, "default")
+    assert "not found" in pod_log(sim_cluster, "default", pod)
 
 
 def test_large_tcp_data_arrives_in_reads(

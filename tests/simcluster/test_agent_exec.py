@@ -21,7 +21,7 @@ from mirrord_ide.agent.protocol import (
 )
 from mirrord_ide.simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
-from simcluster.helpers import core, first_pod, pod_phase, start_targeted_agent, wait_for
+from simcluster.helpers import first_pod, pod_log, pod_phase, start_targeted_agent, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -45,10 +45,7 @@ def test_external_agent_serves_the_port_forward(sim_cluster_factory: object) -> 
     pod = start_targeted_agent(cluster, port, greeter)
     # The pod's log is the process's output: the launcher waits for this line.
     log = wait_for(
-        lambda: (
-            "agent ready" in (text := core(cluster).read_namespaced_pod_log(pod, "default"))
-            and text
-        ),
+        lambda: "agent ready" in (text := pod_log(cluster, "default", pod)) and text,
         5,
         "the ready line",
     )
@@ -78,7 +75,7 @@ def test_external_agent_exit_code_fails_the_pod(sim_cluster_factory: object) -> 
     greeter = first_pod(cluster, "default", "greeter")
     pod = start_targeted_agent(cluster, free_port(), greeter, timeout=1)
     wait_for(lambda: pod_phase(cluster, "default", pod) == "Failed", 5, "the process's exit")
-    assert "no client" in core(cluster).read_namespaced_pod_log(pod, "default")
+    assert "no client" in pod_log(cluster, "default", pod)
 
 
 def test_deleting_the_pod_kills_the_process(sim_cluster_factory: object) -> None:

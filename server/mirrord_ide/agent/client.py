@@ -100,6 +100,8 @@ class AgentConnection(asyncio.Protocol):
         try:
             messages = self._stream.feed(data)
         except DecodeError as error:
+            # What came before the bad bytes still counts (it may be the agent's Close).
+            self._deliver(list(error.messages))
             self._end(
                 CONNECTION_LOST,
                 f"the agent sent something this server does not understand ({error}); "
@@ -110,6 +112,9 @@ class AgentConnection(asyncio.Protocol):
             log.exception("decoding an agent message failed")
             self._end(CONNECTION_LOST, f"an agent message could not be read: {error}")
             return
+        self._deliver(messages)
+
+    def _deliver(self, messages: list[Any]) -> None:
         self.messages_in += len(messages)
         for message in messages:
             if self.ended.done():

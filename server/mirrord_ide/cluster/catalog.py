@@ -10,11 +10,20 @@ watches keep ending early (bounded, with jitter). While a watch is broken,
 requests list afresh instead of trusting a possibly stale cache. A kind nobody
 asked for in `IDLE_SECONDS` stops being watched; a namespace that turns out not
 to exist is dropped at once.
+
+The all-namespaces view lists and watches each kind once for the whole cluster
+(when RBAC allows it). While that cluster-wide cache is current it also answers
+every single-namespace view (through a per-namespace index), and the
+per-namespace caches it makes redundant are dropped. Memory is bounded: a scope
+nobody asked for in `SCOPE_IDLE_SECONDS` is dropped with its watches, and when
+the cached objects exceed `MAX_CACHED_OBJECTS` the least recently used scopes go
+first (never the one being read).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import threading
@@ -45,6 +54,14 @@ MAX_BACKOFF = 30.0
 HEALTHY_WATCH_SECONDS = 10.0
 # A kind nobody asked for in this long stops being watched.
 IDLE_SECONDS = 600.0
+# A scope (namespace or all) nobody asked for in this long is dropped, objects and all.
+SCOPE_IDLE_SECONDS = 900.0
+# Above this many cached objects, least recently used scopes are dropped. About 2 KB
+# of memory per pod record: 150,000 objects stay well under the documented ceiling.
+MAX_CACHED_OBJECTS = 150_000
+MAX_SCOPES = 256
+# A scope read this recently is never dropped for space: a request may still be using it.
+BUSY_SECONDS = 5.0
 DENIED_TTL = 30.0
 ABSENT_TTL = 60.0
 
@@ -118,6 +135,9 @@ def _retrieve(task: asyncio.Task[None]) -> None:
         task.exception()
 
 
+_SERIALS = itertools.count(1)
+
+
 def _key(record: Any) -> tuple[str, str]:
     return (record.namespace, record.name)
 
@@ -129,9 +149,15 @@ class KindCache:
         self.client = client
         self.spec = spec
         self.namespace = namespace
+        self.serial = next(_SERIALS)  # tells a new cache from a dropped one
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], Any] = {}
         self._values: list[Any] | None = None  # memoized snapshot, reset on change
+        # Cluster-wide caches only: the same records by namespace, each with its own
+        # generation, so one namespace's view is read without scanning the cluster.
+        self._by_ns: dict[str, dict[tuple[str, str], Any]] = {}
+        self._ns_values: dict[str, list[Any]] = {}
+        self._ns_generation: dict[str, int] = {}
         self.generation = 0
         self.resource_version = ""
         self.synced = False
@@ -156,6 +182,21 @@ class KindCache:
             if self._values is None:
                 self._values = list(self._items.values())
             return self._values
+
+    def items_in(self, namespace: str) -> list[Any]:
+        """A cluster-wide cache's objects in one namespace."""
+        with self._lock:
+            found = self._ns_values.get(namespace)
+            if found is None:
+                found = list(self._by_ns.get(namespace, {}).values())
+                self._ns_values[namespace] = found
+            return found
+
+    def generation_in(self, namespace: str) -> int:
+        return self._ns_generation.get(namespace, 0)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     @property
     def fresh(self) -> bool:
@@ -206,6 +247,14 @@ class KindCache:
             self._items = {_key(r): r for r in records}
             self._values = None
             self.generation += 1
+            if self.namespace is None:
+                by_ns: dict[str, dict[tuple[str, str], Any]] = {}
+                for key, record in self._items.items():
+                    by_ns.setdefault(key[0], {})[key] = record
+                self._by_ns = by_ns
+                self._ns_values = {}
+                for ns in by_ns.keys() | self._ns_generation.keys():
+                    self._ns_generation[ns] = self._ns_generation.get(ns, 0) + 1
             self.resource_version = resource_version
             self.synced = True
             self.last_error = None
@@ -250,12 +299,20 @@ class KindCache:
         record = self.spec.decode(obj)
         with self._lock:
             if record is not None:
+                key = _key(record)
                 if etype == "DELETED" or own:
-                    self._items.pop(_key(record), None)
+                    self._items.pop(key, None)
+                    if self.namespace is None:
+                        self._by_ns.get(key[0], {}).pop(key, None)
                 else:
-                    self._items[_key(record)] = record
+                    self._items[key] = record
+                    if self.namespace is None:
+                        self._by_ns.setdefault(key[0], {})[key] = record
                 self._values = None
                 self.generation += 1
+                if self.namespace is None:
+                    self._ns_values.pop(key[0], None)
+                    self._ns_generation[key[0]] = self._ns_generation.get(key[0], 0) + 1
             if rv:
                 self.resource_version = rv
         return True
@@ -332,6 +389,9 @@ class KindCache:
     def stop(self, join_timeout: float = 2.0) -> None:
         self._stop.set()
         self.watch_healthy = False
+        with self._lock:  # a dropped cache frees its objects at once
+            self._items, self._values = {}, None
+            self._by_ns, self._ns_values = {}, {}
         stream = self._stream
         if stream is not None:
             stream.close()
@@ -350,19 +410,29 @@ class Snapshot:
     pods: list[PodRecord] = field(default_factory=list)
     workloads: list[WorkloadRecord] = field(default_factory=list)
     hidden: dict[str, str] = field(default_factory=dict)  # kind -> why it is missing
-    generations: tuple[int, ...] = ()
+    # Per kind: (the answering cache's serial, its generation for this view).
+    generations: tuple[tuple[int, int] | None, ...] = ()
 
 
 class Catalog:
-    """All kind caches of one cluster connection; evicts the least recently used namespaces."""
+    """All kind caches of one cluster connection, by scope (a namespace, or None for all)."""
 
     def __init__(
-        self, client: ClusterClient, *, kinds: tuple[KindSpec, ...] = KINDS, max_scopes: int = 16
+        self,
+        client: ClusterClient,
+        *,
+        kinds: tuple[KindSpec, ...] = KINDS,
+        max_scopes: int = MAX_SCOPES,
+        max_objects: int = MAX_CACHED_OBJECTS,
+        idle_seconds: float = SCOPE_IDLE_SECONDS,
     ):
         self.client = client
         self.kinds = kinds
         self.max_scopes = max_scopes
+        self.max_objects = max_objects
+        self.idle_seconds = idle_seconds
         self._scopes: OrderedDict[str | None, dict[str, KindCache]] = OrderedDict()
+        self._used: dict[str | None, float] = {}
         self._closed = False
 
     def _scope(self, namespace: str | None) -> dict[str, KindCache]:
@@ -370,13 +440,58 @@ class Catalog:
         if scope is None:
             scope = {spec.kind: KindCache(self.client, spec, namespace) for spec in self.kinds}
             self._scopes[namespace] = scope
-            while len(self._scopes) > self.max_scopes:
-                _, evicted = self._scopes.popitem(last=False)
-                for cache in evicted.values():
-                    cache.stop(join_timeout=0)
         else:
             self._scopes.move_to_end(namespace)
+        self._used[namespace] = time.monotonic()
         return scope
+
+    def scopes(self) -> list[str | None]:
+        """The scopes cached now, least recently used first."""
+        return list(self._scopes)
+
+    def cached_objects(self) -> int:
+        return sum(len(c) for scope in self._scopes.values() for c in scope.values())
+
+    def _wide(self, spec: KindSpec) -> KindCache | None:
+        """The cluster-wide cache of a kind, when it is current and may answer for a namespace."""
+        scope = self._scopes.get(None)
+        cache = scope.get(spec.kind) if scope is not None else None
+        if cache is None or not cache.fresh:
+            return None
+        return cache
+
+    def evict(self, keep: str | None = None, *, now: float | None = None) -> list[str | None]:
+        """Drop scopes idle for too long, then least recently used ones while there are
+        too many scopes or cached objects. `keep` (the scope being read) stays."""
+        now = time.monotonic() if now is None else now
+        dropped: list[str | None] = []
+        for namespace in list(self._scopes):
+            if namespace != keep and now - self._used.get(namespace, now) > self.idle_seconds:
+                self.drop(namespace)
+                dropped.append(namespace)
+        total = self.cached_objects()
+        for namespace in list(self._scopes):
+            if len(self._scopes) <= self.max_scopes and total <= self.max_objects:
+                break
+            if namespace == keep or now - self._used.get(namespace, 0.0) < BUSY_SECONDS:
+                continue  # being read right now (e.g. by an all-namespaces fallback)
+            total -= sum(len(c) for c in self._scopes[namespace].values())
+            self.drop(namespace)
+            dropped.append(namespace)
+        if dropped:
+            log.debug("dropped cached scopes: %s", ", ".join(ns or "*" for ns in dropped))
+        return dropped
+
+    def is_current(self, namespace: str | None) -> bool:
+        """Whether a snapshot of the scope would be answered from memory."""
+        scope = self._scopes.get(namespace)
+        for spec in self.kinds:
+            if namespace is not None and self._wide(spec) is not None:
+                continue
+            cache = scope.get(spec.kind) if scope is not None else None
+            if cache is None or not cache.fresh:
+                return False
+        return True
 
     async def snapshot(self, namespace: str | None, *, timeout: float) -> Snapshot:
         """The namespace's objects (None: all namespaces). Kinds the user may not
@@ -387,10 +502,20 @@ class Catalog:
         if namespace is not None:
             check_namespace(namespace)
         scope = self._scope(namespace)
-        caches = list(scope.values())
+        caches: list[KindCache] = []
+        shared: dict[str, KindCache] = {}  # kind -> the cluster-wide cache answering it
+        for spec in self.kinds:
+            wide = self._wide(spec) if namespace is not None else None
+            if wide is not None:
+                wide.last_used = time.monotonic()
+                self._used[None] = time.monotonic()
+                shared[spec.kind] = wide
+            else:
+                caches.append(scope[spec.kind])
         results = await asyncio.gather(*(c.ensure(timeout) for c in caches), return_exceptions=True)
         snap = Snapshot(namespace=namespace)
         errors: list[MirrordError] = []
+        generations: dict[str, tuple[int, int]] = {}
         for cache, result in zip(caches, results, strict=True):
             if isinstance(result, BaseException):
                 if isinstance(result, asyncio.CancelledError):
@@ -401,21 +526,41 @@ class Catalog:
                     continue
                 errors.append(error)
                 continue
+            generations[cache.spec.kind] = (cache.serial, cache.generation)
             if cache.spec.kind == "pod":
                 snap.pods = cache.items()
             else:
                 snap.workloads.extend(cache.items())
+        for kind, wide in shared.items():
+            assert namespace is not None
+            generations[kind] = (wide.serial, wide.generation_in(namespace))
+            if kind == "pod":
+                snap.pods = wide.items_in(namespace)
+            else:
+                snap.workloads.extend(wide.items_in(namespace))
         if errors:
             # Pods first: their error is the one that says most about the namespace.
             raise errors[0]
-        if all(c.spec.kind in snap.hidden for c in caches if not c.spec.optional):
+        readable = [s for s in self.kinds if not s.optional]
+        if readable and all(s.kind in snap.hidden for s in readable):
             raise Forbidden(snap.hidden.get("pod") or next(iter(snap.hidden.values())))
-        snap.generations = tuple(c.generation for c in caches)
+        snap.generations = tuple(generations.get(s.kind) for s in self.kinds)
+        if namespace is None:
+            self._drop_covered()
+        self.evict(keep=namespace)
         return snap
+
+    def _drop_covered(self) -> None:
+        """Namespace scopes the current cluster-wide caches answer for entirely."""
+        if any(self._wide(spec) is None for spec in self.kinds):
+            return
+        for namespace in [ns for ns in self._scopes if ns is not None]:
+            self.drop(namespace)
 
     def drop(self, namespace: str | None) -> None:
         """Forget a namespace and stop its watches (e.g. it does not exist)."""
         scope = self._scopes.pop(namespace, None)
+        self._used.pop(namespace, None)
         for cache in (scope or {}).values():
             cache.stop(join_timeout=0)
 

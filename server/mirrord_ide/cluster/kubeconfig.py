@@ -703,3 +703,37 @@ def load_kube_target(settings: KubeSettings) -> KubeTarget:
         server=str(configuration.host),
         api_client=k8s.ApiClient(configuration),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ContextIdentity:
+    """Which cluster, as whom, without connecting: what cached listings are keyed by.
+    Names and the server URL only, never a credential."""
+
+    context: str
+    server: str
+    user: str
+    namespace: str
+
+
+def context_identity(settings: KubeSettings) -> ContextIdentity:
+    """The kubeconfig's chosen context, its cluster's server, user and namespace, read
+    from the files alone (no exec plugin runs). Raises `InvalidConfig` as
+    `load_kube_target` would for a missing or broken kubeconfig."""
+    paths = kubeconfig_paths(settings)
+    if not paths:
+        raise InvalidConfig("no kubeconfig found")
+    merged = _merge(paths)
+    name = settings.context or merged.current_context
+    entry = merged.contexts.get(name) if name else None
+    if not name or entry is None:
+        raise InvalidConfig("the kubeconfig has no usable context")
+    ctx = _section(entry, "context")
+    cluster = merged.clusters.get(str(ctx.get("cluster") or ""))
+    server = str(_section(cluster, "cluster").get("server") or "") if cluster else ""
+    return ContextIdentity(
+        context=str(name),
+        server=server,
+        user=str(ctx.get("user") or ""),
+        namespace=str(ctx.get("namespace") or "default"),
+    )

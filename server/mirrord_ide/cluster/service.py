@@ -22,8 +22,14 @@ from mirrord_ide.cluster.catalog import Catalog, Snapshot
 from mirrord_ide.cluster.client import ClusterClient
 from mirrord_ide.cluster.gcpause import collector_paused
 from mirrord_ide.cluster.kinds import api_url
-from mirrord_ide.cluster.kubeconfig import KubeSettings
+from mirrord_ide.cluster.kubeconfig import ContextIdentity, KubeSettings, context_identity
 from mirrord_ide.cluster.records import decode_namespace
+from mirrord_ide.cluster.snapshot import (
+    SnapshotKey,
+    SnapshotStore,
+    Stored,
+    rules_fingerprint,
+)
 from mirrord_ide.cluster.targets import Target, TargetRules, build_targets, sort_key
 from mirrord_ide.errors import Forbidden, MirrordError, NotFound
 from mirrord_ide.names import check_namespace
@@ -86,9 +92,24 @@ def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
 class ClusterService:
     """Discovery over one cluster connection; safe to share between requests."""
 
-    def __init__(self, settings: KubeSettings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        settings: KubeSettings,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        snapshots: SnapshotStore | None = None,
+    ) -> None:
         self.settings = settings
         self.timeout = timeout
+        # Listings kept on disk (None: not kept), and what this process listed live.
+        self.snapshots = snapshots
+        self._identity: ContextIdentity | None = None
+        self._listed: set[tuple[str, bool]] = set()
+        self._saved: dict[SnapshotKey, tuple[str, list[Target]]] = {}
+        self._background: set[asyncio.Future[Any]] = set()
+        # Listings are stored only once a client asked for stored ones: a client
+        # that never reads them leaves nothing on disk.
+        self.snapshots_wanted = False
         self._client: ClusterClient | None = None
         self._catalog: Catalog | None = None
         self._connecting: asyncio.Task[ClusterClient] | None = None
@@ -134,6 +155,80 @@ class ClusterService:
 
     async def current_namespace(self, timeout: float | None = None) -> str:
         return (await self.client(timeout)).namespace
+
+    # -- listings kept on disk ------------------------------------------------------------
+
+    def identity(self) -> ContextIdentity | None:
+        """The context's names, read from the kubeconfig without connecting (None when
+        it cannot be read: the live listing will say why)."""
+        if self._identity is None:
+            try:
+                self._identity = context_identity(self.settings)
+            except MirrordError:
+                return None
+        return self._identity
+
+    def quick_namespace(self) -> str | None:
+        """The context's namespace, without waiting for a connection."""
+        if self._client is not None:
+            return self._client.namespace
+        identity = self.identity()
+        return identity.namespace if identity is not None else None
+
+    def _snapshot_key(self, namespace: str, all_namespaces: bool) -> SnapshotKey | None:
+        identity = self.identity()
+        if identity is None:
+            return None
+        return SnapshotKey(identity, None if all_namespaces else namespace)
+
+    def stored_listing(
+        self, namespace: str, *, all_namespaces: bool, rules: TargetRules
+    ) -> Stored | None:
+        """The listing kept on disk for this view, when this process has not listed the
+        view live yet (the first picker open after a restart); None otherwise."""
+        if self.snapshots is None:
+            return None
+        self.snapshots_wanted = True
+        if (namespace, all_namespaces) in self._listed:
+            return None
+        key = self._snapshot_key(namespace, all_namespaces)
+        if key is None:
+            return None
+        stored = self.snapshots.load(key, rules_fingerprint(rules))
+        return stored
+
+    def keep(self, listing: TargetListing, rules: TargetRules) -> None:
+        """Note that the view was listed live, and store the listing on disk in the
+        background when it changed since last stored."""
+        self._listed.add((listing.namespace, listing.all_namespaces))
+        if self.snapshots is None or not self.snapshots_wanted or self._closed:
+            return
+        key = self._snapshot_key(listing.namespace, listing.all_namespaces)
+        if key is None:
+            return
+        fingerprint = rules_fingerprint(rules)
+        # The same targets list means nothing changed since (listings are memoized).
+        saved = self._saved.get(key)
+        if saved is not None and saved[0] == fingerprint and saved[1] is listing.targets:
+            return
+        self._saved[key] = (fingerprint, listing.targets)
+        body = listing.encoded()
+        store = self.snapshots
+        self.run_in_background(
+            asyncio.get_running_loop().run_in_executor(None, store.save, key, fingerprint, body)
+        )
+
+    def run_in_background(self, work: Any) -> None:
+        """Keep a task alive until it ends; its error (logged by the task) is not raised."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            self._background.discard(finished)
+            if not finished.cancelled():
+                finished.exception()
+
+        task.add_done_callback(done)
 
     # -- namespaces ---------------------------------------------------------------------
 
@@ -242,9 +337,12 @@ class ClusterService:
         catalog = await self.catalog(timeout)
         try:
             snap = await catalog.snapshot(None, timeout=timeout)
-            return self._listing(current, [snap], rules, all_namespaces=True)
+            if not snap.hidden:
+                return self._listing(current, [snap], rules, all_namespaces=True)
         except Forbidden:
-            pass  # no cluster-wide read: go namespace by namespace
+            pass
+        # Some kinds cannot be read cluster-wide: go namespace by namespace. Each
+        # namespace still takes the kinds the cluster-wide caches hold from them.
         left = max(deadline - time.monotonic(), 0.1)
         listing = await self.list_namespaces(left)
         left = max(deadline - time.monotonic(), 0.1)
@@ -298,6 +396,8 @@ class ClusterService:
 
     def close(self) -> None:
         self._closed = True
+        for task in list(self._background):
+            task.cancel()
         if self._catalog is not None:
             self._catalog.close()
         if self._client is not None:

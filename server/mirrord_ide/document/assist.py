@@ -375,6 +375,22 @@ def _line_indent(parsed: ParsedDocument, line: int) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
+def _toml_root_insertion(parsed: ParsedDocument) -> tuple[Position, bool]:
+    """Where a new root key goes in TOML: before the first root member, below the
+    file's leading comments; before a first table, above the comments attached to it.
+    Also says whether that place is a table header."""
+    root = parsed.root
+    first = root.children[0] if root is not None and root.children else None
+    if first is None or first.key_range is None:
+        return Position(0, 0), False
+    line = first.key_range.start.line
+    is_table = parsed.lines.line(line).lstrip().startswith("[")
+    if is_table:
+        while line > 0 and parsed.lines.line(line - 1).lstrip().startswith("#"):
+            line -= 1
+    return Position(line, 0), is_table
+
+
 def insert_top_level_key(parsed: ParsedDocument, key: str, value_text: str) -> TextEdit:
     """An edit adding `key` with an already formatted value at the top of the document."""
     fmt = parsed.fmt
@@ -396,11 +412,14 @@ def insert_top_level_key(parsed: ParsedDocument, key: str, value_text: str) -> T
             return TextEdit(Range(at, at), key_text + ": " + value_text + sep)
         return TextEdit(root.range, "{\n  " + _quote(key) + ": " + value_text + "\n}")
     if fmt == "toml":
-        return TextEdit(origin, f"{format_key(fmt, key)} = {value_text}\n")
+        at, before_table = _toml_root_insertion(parsed)
+        tail = "\n\n" if before_table else "\n"
+        return TextEdit(Range(at, at), f"{format_key(fmt, key)} = {value_text}{tail}")
     line = root.range.start.line if root is not None else 0
     indent = root.range.start.character if root is not None else 0
     at = Position(line, indent)
-    return TextEdit(Range(at, at), f"{format_key(fmt, key)}: {value_text}\n" + " " * indent)
+    sep = ":" if value_text.startswith("\n") else ": "  # a block value starts on its own line
+    return TextEdit(Range(at, at), f"{format_key(fmt, key)}{sep}{value_text}\n" + " " * indent)
 
 
 def _set_targetless(parsed: ParsedDocument) -> TextEdit | None:

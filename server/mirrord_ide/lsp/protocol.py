@@ -97,6 +97,20 @@ class MirrordProtocol(LanguageServerProtocol):
             params.capabilities.general.position_encodings = None
         return (yield from super().lsp_initialize(params))
 
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        # pygls cancels the other requests' futures while iterating over the
+        # live dict; their done-callbacks (`_forget`) remove entries from it,
+        # which ends `shutdown` in "dictionary changed size during iteration".
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
     # -- incoming ------------------------------------------------------------------------
 
     def handle_body(self, body: bytes) -> None:

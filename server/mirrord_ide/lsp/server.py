@@ -37,6 +37,7 @@ FEATURE_MODULES: list[str] = [
     "mirrord_ide.lsp.symbols",
     "mirrord_ide.lsp.target_requests",
     "mirrord_ide.lsp.session_requests",
+    "mirrord_ide.lsp.set_target",
 ]
 
 CONFIGURATION_TIMEOUT = 2.0

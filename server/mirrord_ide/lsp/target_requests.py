@@ -25,6 +25,7 @@ from mirrord_ide.names import check_chosen_namespace, check_namespace
 if TYPE_CHECKING:
     from mirrord_ide.cluster.config_input import DiscoveryConfig
     from mirrord_ide.cluster.service import ClusterService
+    from mirrord_ide.cluster.snapshot import Stored
     from mirrord_ide.cluster.targets import TargetRules
     from mirrord_ide.lsp.server import MirrordLanguageServer
 
@@ -54,7 +55,9 @@ def cluster_service(ls: MirrordLanguageServer) -> ClusterService:
         kubeconfig=ls.settings.get("kubeconfig") or None,
         context=ls.settings.get("context") or None,
     )
-    created = ClusterService(settings)
+    from mirrord_ide.cluster.snapshot import SnapshotStore
+
+    created = ClusterService(settings, snapshots=SnapshotStore())
     ls.services["cluster"] = created
     return created
 
@@ -153,6 +156,61 @@ def _discard_outcome(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
+# -- listings kept on disk ----------------------------------------------------------------
+
+
+def _stored(
+    service: ClusterService,
+    params: dict[str, Any],
+    request_namespace: str | None,
+    env: dict[str, str],
+    cfg: Any,
+    rules: TargetRules,
+) -> tuple[str, Stored] | None:
+    """The view's listing kept on disk, when this server has not listed it live yet
+    and the client accepts a stale answer (`allowStale: true`; clients that do not
+    know `stale` never get one): (namespace, listing). Costs no connection."""
+    from mirrord_ide.picker import choose_namespace
+
+    if params.get("allowStale") is not True:
+        return None
+    current = service.quick_namespace()
+    if current is None:
+        return None
+    ns = choose_namespace(request_namespace, env, cfg.namespace, current)
+    stored = service.stored_listing(
+        ns, all_namespaces=params.get("allNamespaces") is True, rules=rules
+    )
+    return None if stored is None else (ns, stored)
+
+
+def _refresh(
+    service: ClusterService,
+    namespace: str,
+    all_namespaces: bool,
+    rules: TargetRules,
+    timeout: float,
+) -> None:
+    """List the view live in the background after a stale answer, so that the
+    client's next request (without `allowStale`) finds it under way or done."""
+
+    async def refresh() -> None:
+        try:
+            listing = await _bounded(
+                service.list_targets(
+                    namespace, all_namespaces=all_namespaces, rules=rules, timeout=timeout
+                ),
+                timeout,
+                "listing targets",
+            )
+            service.keep(listing, rules)
+            await _bounded(service.list_namespaces(timeout), timeout, "listing namespaces")
+        except MirrordError as error:
+            log.debug("refreshing a stored listing failed: %s", error.message)
+
+    service.run_in_background(refresh())
+
+
 # -- handlers ---------------------------------------------------------------------------
 
 
@@ -173,16 +231,22 @@ async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any
     env = _env(params)
     _check_namespace_inputs(request_namespace, env, cfg)
     service = cluster_service(ls)
+    rules = _rules(cfg, env)
+    all_namespaces = params.get("allNamespaces") is True
+    stored = _stored(service, params, request_namespace, env, cfg, rules)
+    if stored is not None:
+        from mirrord_ide.cluster.snapshot import mark_stale
+
+        _refresh(service, stored[0], all_namespaces, rules, timeout)
+        return PreEncoded(mark_stale(stored[1].body))
 
     async def run() -> bytes:
         current = await service.current_namespace(timeout)
         ns = choose_namespace(request_namespace, env, cfg.namespace, current)
         listing = await service.list_targets(
-            ns,
-            all_namespaces=params.get("allNamespaces") is True,
-            rules=_rules(cfg, env),
-            timeout=timeout,
+            ns, all_namespaces=all_namespaces, rules=rules, timeout=timeout
         )
+        service.keep(listing, rules)
         return listing.encoded()
 
     # Encoded once per cache state: big lists are sent without re-serializing them.
@@ -227,14 +291,32 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         filter=_opt_str(params, "filter"),
     )
 
+    rules = _rules(cfg, env)
+    stored = _stored(service, params, request_namespace, env, cfg, rules) if list_targets else None
+    if stored is not None:
+        from mirrord_ide.cluster.snapshot import decode_listing
+
+        kept = decode_listing(stored[1].body)
+        if kept is not None:
+            # The last listing, shown at once while the live one is made.
+            data.namespace = stored[0]
+            data.targets = kept.targets
+            messages.extend(kept.warnings)
+            _refresh(service, stored[0], all_namespaces, rules, timeout)
+            result = picker_items(data)
+            result["stale"] = True
+            return PreEncoded(orjson.dumps(result))
+
     async def targets() -> Any:
         current = await service.current_namespace(timeout)
         data.namespace = choose_namespace(request_namespace, env, cfg.namespace, current)
         if not list_targets:
             return None
-        return await service.list_targets(
-            data.namespace, all_namespaces=all_namespaces, rules=_rules(cfg, env), timeout=timeout
+        listing = await service.list_targets(
+            data.namespace, all_namespaces=all_namespaces, rules=rules, timeout=timeout
         )
+        service.keep(listing, rules)
+        return listing
 
     # One deadline for the whole answer, and what arrived by then is kept: targets
     # that are slow to list must not cost the namespaces to switch to, nor the

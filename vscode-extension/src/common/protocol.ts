@@ -34,6 +34,9 @@ export interface TargetPickerItemsParams {
   namespace?: string;
   allNamespaces?: boolean;
   filter?: string;
+  // Accept the listing kept from an earlier session, marked `stale`, when the
+  // server has not listed this view yet.
+  allowStale?: boolean;
 }
 
 export interface TargetPickerItemsResult {
@@ -41,6 +44,8 @@ export interface TargetPickerItemsResult {
   skipDialog: boolean;
   preselected?: string | null;
   items: PickerItem[];
+  // The items come from the listing kept on disk; a live one follows on request.
+  stale?: boolean;
 }
 
 export interface ListNamespacesResult {

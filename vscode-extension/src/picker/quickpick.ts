@@ -88,6 +88,7 @@ export function pickTarget(opts: PickerOptions): Promise<PickResult | undefined>
     let result: TargetPickerItemsResult | undefined;
     let error: string | undefined;
     let shown = false;
+    let refreshing = false;
     let done = false;
     let seq = 0;
     let pending: vscode.CancellationTokenSource | undefined;
@@ -119,7 +120,7 @@ export function pickTarget(opts: PickerOptions): Promise<PickResult | undefined>
       if (activeItem) {
         qp.activeItems = [activeItem];
       }
-      qp.title = `${opts.title ?? 'mirrord: select a target'} — ${allNamespaces ? 'all namespaces' : (result?.namespace ?? namespace ?? '…')}`;
+      qp.title = `${opts.title ?? 'mirrord: select a target'} — ${allNamespaces ? 'all namespaces' : (result?.namespace ?? namespace ?? '…')}${refreshing ? ' (refreshing)' : ''}`;
     };
 
     const show = () => {
@@ -138,7 +139,12 @@ export function pickTarget(opts: PickerOptions): Promise<PickResult | undefined>
       render();
       try {
         const r = await opts.api.targetPickerItems(
-          { configUri: opts.configUri, namespace: allNamespaces ? undefined : namespace, allNamespaces },
+          {
+            configUri: opts.configUri,
+            namespace: allNamespaces ? undefined : namespace,
+            allNamespaces,
+            allowStale: first ? true : undefined,
+          },
           cts.token,
         );
         if (mySeq !== seq || done) {
@@ -150,12 +156,19 @@ export function pickTarget(opts: PickerOptions): Promise<PickResult | undefined>
         }
         result = r;
         error = undefined;
+        refreshing = r.stale === true;
+        if (refreshing) {
+          // The last session's listing: shown at once, busy until the live one replaces it.
+          void load();
+          return;
+        }
       } catch (err) {
         if (mySeq !== seq || done) {
           return;
         }
         // Keep what was shown; say why the list could not be refreshed.
         error = `Could not list targets: ${describeError(err)}`;
+        refreshing = false;
       }
       qp.busy = false;
       render();

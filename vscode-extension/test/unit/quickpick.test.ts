@@ -177,4 +177,27 @@ describe('target picker', () => {
     qp.escape();
     await picked;
   });
+  it('shows a stale listing busy as "refreshing" until the live one replaces it', async () => {
+    const live = deferred<TargetPickerItemsResult>();
+    const api = fakeApi((p) =>
+      p.allowStale === true ? Promise.resolve({ ...items('default'), stale: true }) : live.promise,
+    );
+    void pickTarget({ api });
+    await flush();
+    await flush();
+    const qp = lastPicker();
+    expect(api.calls[0].allowStale).toBe(true);
+    expect(api.calls).toHaveLength(2);
+    expect(api.calls[1].allowStale).toBeUndefined();
+    expect(qp.items.map((i) => i.label)).toContain('deployment/web');
+    expect(qp.busy).toBe(true);
+    expect(qp.title).toContain('refreshing');
+    const fresh = items('default');
+    fresh.items = fresh.items.filter((i) => i.path !== 'deployment/web');
+    live.resolve(fresh);
+    await flush();
+    expect(qp.busy).toBe(false);
+    expect(qp.title).not.toContain('refreshing');
+    expect(qp.items.map((i) => i.label)).not.toContain('deployment/web');
+  });
 });

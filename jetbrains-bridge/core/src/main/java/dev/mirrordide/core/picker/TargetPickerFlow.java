@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * Decides the target before a run: the env's {@code MIRRORD_IMPERSONATED_TARGET} or a config that
  * names the target skips the dialog; otherwise the dialog is shown, namespace rows reload it, and
- * the final choice is remembered per run configuration. Blocking: run it off the UI thread.
+ * the final choice is remembered per run configuration, kube context and namespace: the list of a
+ * namespace offers first what was last chosen there for this run configuration on this cluster.
+ * Blocking: run it off the UI thread.
  */
 public final class TargetPickerFlow {
   /** Namespace switches allowed in one run, so a confused view cannot loop forever. */
@@ -23,11 +25,22 @@ public final class TargetPickerFlow {
   private final ItemSource source;
   private final PickerView view;
   private final RecentChoices recent;
+  private final String context;
 
+  /** A flow whose recent choices are not told apart by cluster (the context is unknown). */
   public TargetPickerFlow(ItemSource source, PickerView view, RecentChoices recent) {
+    this(source, view, recent, null);
+  }
+
+  /**
+   * @param context the kube context the items come from (see {@code KubeContext}); null when
+   *     unknown
+   */
+  public TargetPickerFlow(ItemSource source, PickerView view, RecentChoices recent, String context) {
     this.source = Objects.requireNonNull(source);
     this.view = Objects.requireNonNull(view);
     this.recent = Objects.requireNonNull(recent);
+    this.context = context;
   }
 
   /**
@@ -43,13 +56,15 @@ public final class TargetPickerFlow {
     }
     for (int i = 0; i <= MAX_SWITCHES; i++) {
       PickerDialogModel model;
+      String shown = namespace;
       try {
         PickerItems items = source.fetch(namespace);
         if (items.skipDialog()) {
           String pre = items.preselected();
           return new PickerOutcome.Preset("targetless".equals(pre) ? null : pre, items.namespace(), "config");
         }
-        model = PickerDialogModel.build(items, recent.get(runConfigKey));
+        shown = items.namespace();
+        model = PickerDialogModel.build(items, recent.get(new RecentChoiceKey(runConfigKey, context, shown)));
       } catch (MirrordRequestException e) {
         model = PickerDialogModel.unavailable(namespace, "Could not list targets: " + e.describe());
       }
@@ -62,7 +77,9 @@ public final class TargetPickerFlow {
         continue;
       }
       if (outcome instanceof PickerOutcome.Selected sel) {
-        recent.put(runConfigKey, new RecentChoice(sel.namespace(), sel.target()));
+        // Remembered for the namespace the target lives in (an item may come from another one).
+        String chosenIn = sel.namespace() != null ? sel.namespace() : shown;
+        recent.put(new RecentChoiceKey(runConfigKey, context, chosenIn), new RecentChoice(chosenIn, sel.target()));
       }
       return outcome;
     }

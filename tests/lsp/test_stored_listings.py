@@ -1,0 +1,149 @@
+"""Listings kept on disk, over stdio: the first picker open after a restart answers
+at once from the stored listing with `stale: true`, the live one replaces it, and
+only clients that ask for stored listings (`allowStale`) ever get one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_lsp import LanguageClient
+
+from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+
+from .test_target_requests import call, start, stop
+
+pytestmark = pytest.mark.timeout(90)
+
+SEED = """
+default_user: admin
+users:
+  - {name: admin, token: admin-token, admin: true}
+namespaces:
+  - name: default
+  - name: shop
+    deployments:
+      - {name: api, replicas: 2, containers: [{name: api, image: "api:1"}]}
+    pods:
+      - {name: debug, containers: [{name: c, image: "c:1"}]}
+"""
+
+
+def paths(result: dict[str, Any]) -> set[str]:
+    return {t["path"] for t in result["targets"]}
+
+
+def picker_paths(result: dict[str, Any]) -> set[str]:
+    return {i["path"] for i in result["items"] if i["kind"] == "target"}
+
+
+async def session(cluster: SimCluster, tmp_path: Path, cache: Path) -> LanguageClient:
+    return await start(
+        cluster.kubeconfig_for("admin", "shop"),
+        "visual-studio-code",
+        tmp_path,
+        env={"XDG_CACHE_HOME": str(cache)},
+    )
+
+
+async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with running_cluster(SEED) as cluster:
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            first = await call(lsp, "mirrord/listTargets", {"allowStale": True})
+            assert "stale" not in first  # nothing stored yet: a live listing
+            assert "pod/debug" in paths(first)
+            for _ in range(100):  # stored in the background
+                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
+                    break
+                await _sleep()
+        finally:
+            await stop(lsp)
+        stored = list((cache / "mirrord-ide" / "targets").glob("*.snapshot"))
+        assert len(stored) == 1
+        assert b"admin-token" not in stored[0].read_bytes()
+
+        # The cluster changes while the editor is closed.
+        cluster.store.delete("pods", "shop", "debug")
+
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            stale = await call(lsp, "mirrord/listTargets", {"allowStale": True})
+            assert stale["stale"] is True
+            assert "pod/debug" in paths(stale)  # what was stored, shown at once
+            fresh = await call(lsp, "mirrord/listTargets", {})
+            assert "stale" not in fresh
+            assert "pod/debug" not in paths(fresh)
+            assert "deployment/api" in paths(fresh)
+            # Listed live now: no stale answer for this view any more.
+            again = await call(lsp, "mirrord/listTargets", {"allowStale": True})
+            assert "stale" not in again
+        finally:
+            await stop(lsp)
+
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            items = await call(lsp, "mirrord/targetPickerItems", {"allowStale": True})
+            assert items["stale"] is True
+            assert items["namespace"] == "shop"
+            assert "pod/debug" not in picker_paths(items)  # the refreshed listing was stored
+            assert "deployment/api" in picker_paths(items)
+            live = await call(lsp, "mirrord/targetPickerItems", {})
+            assert "stale" not in live
+            assert picker_paths(live) == picker_paths(items)
+        finally:
+            await stop(lsp)
+
+
+async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with running_cluster(SEED) as cluster:
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            await call(lsp, "mirrord/listTargets", {"allowStale": True})
+            for _ in range(100):
+                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
+                    break
+                await _sleep()
+        finally:
+            await stop(lsp)
+        cluster.store.delete("pods", "shop", "debug")
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            result = await call(lsp, "mirrord/listTargets", {})
+            assert "stale" not in result
+            assert "pod/debug" not in paths(result)
+        finally:
+            await stop(lsp)
+
+
+async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with running_cluster(SEED) as cluster:
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            await call(lsp, "mirrord/listTargets", {"allowStale": True})
+            for _ in range(100):
+                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
+                    break
+                await _sleep()
+        finally:
+            await stop(lsp)
+        (stored,) = (cache / "mirrord-ide" / "targets").glob("*.snapshot")
+        data = stored.read_bytes()
+        stored.write_bytes(data[: len(data) // 2])  # cut short, as by a crash
+        lsp = await session(cluster, tmp_path, cache)
+        try:
+            result = await call(lsp, "mirrord/targetPickerItems", {"allowStale": True})
+            assert "stale" not in result  # a live answer, no error
+            assert "pod/debug" in picker_paths(result)
+        finally:
+            await stop(lsp)
+
+
+async def _sleep() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.05)
