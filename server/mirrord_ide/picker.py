@@ -110,6 +110,31 @@ def _matches(needle: str, *haystack: str | None) -> bool:
     return any(needle in h.lower() for h in haystack if h)
 
 
+class _SearchKeys:
+    """Each target's path and namespace, lowercased, for the last target list filtered:
+    typing into the picker of a big cluster filters the same list again and again."""
+
+    def __init__(self) -> None:
+        self._targets: Sequence[Target] | None = None  # held, so its identity stays valid
+        self._keys: list[str] = []
+
+    def keys(self, targets: Sequence[Target]) -> list[str]:
+        if targets is not self._targets or len(targets) != len(self._keys):
+            self._keys = [f"{t.path}\x00{t.namespace}".lower() for t in targets]
+            self._targets = targets
+        return self._keys
+
+
+_SEARCH = _SearchKeys()
+
+
+def _filtered(targets: Sequence[Target], needle: str) -> list[Target]:
+    if "\x00" in needle:  # cannot use the joined keys
+        return [t for t in targets if _matches(needle, t.path, t.namespace)]
+    keys = _SEARCH.keys(targets)
+    return [t for t, key in zip(targets, keys, strict=True) if needle in key]
+
+
 def _target_item(target: Target, all_namespaces: bool) -> dict[str, Any]:
     parts = []
     if all_namespaces:
@@ -159,9 +184,8 @@ def picker_items(data: PickerInput) -> dict[str, Any]:
 
     if data.targets is not None:
         shown = 0
-        for kind, group in _grouped(data.targets).items():
-            if needle:
-                group = [t for t in group if _matches(needle, t.path, t.namespace)]
+        targets = _filtered(data.targets, needle) if needle else data.targets
+        for kind, group in _grouped(targets).items():
             if not group:
                 continue
             items.append({"label": SECTION_TITLES.get(kind, kind), "kind": "separator"})

@@ -23,7 +23,10 @@ async def main(kubeconfig: str, namespace: str) -> None:
         return kube
 
     manager = SessionManager(factory)
-    result = await manager.start(StartRequest(target=None, namespace=namespace))
+    # The agent exits once this process (its one client) is gone; a long Job TTL
+    # keeps the Job for the leftover-agent checks to find, as a stuck agent would.
+    config = {"agent": {"ttl": 600}}
+    result = await manager.start(StartRequest(config=config, target=None, namespace=namespace))
     print(json.dumps(result), flush=True)
     await asyncio.Event().wait()
 

@@ -142,6 +142,11 @@ async def test_steal_is_mirrored_with_a_warning(sessions: SessionManager) -> Non
     assert any("steal mode is not offered" in w for w in result["warnings"])
 
 
+async def test_an_env_file_is_reported_as_not_read(sessions: SessionManager) -> None:
+    result = await sessions.start(start_request({"feature": {"env": {"env_file": ".env"}}}))
+    assert any("`.env`" in w and "not read" in w for w in result["warnings"])
+
+
 async def test_no_declared_ports_means_no_incoming(sessions: SessionManager) -> None:
     result = await sessions.start(start_request())
     assert result["capabilities"]["incoming"] == "off"

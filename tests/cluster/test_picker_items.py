@@ -77,6 +77,25 @@ def test_filter_is_a_case_insensitive_substring() -> None:
     assert any(i["kind"] == "message" and "zzz" in i["label"] for i in none["items"])
 
 
+def test_filter_matches_path_or_namespace_on_repeated_and_new_lists() -> None:
+    many = [
+        Target(f"pod/api-{i}", "pod", f"api-{i}", f"team-{i % 3}", "app", True) for i in range(30)
+    ]
+
+    def shown(targets: list[Target], needle: str) -> list[str]:
+        result = picker_items(
+            PickerInput(namespace="", targets=targets, all_namespaces=True, filter=needle)
+        )
+        return [i["path"] for i in result["items"] if i["kind"] == "target"]
+
+    assert len(shown(many, "TEAM-1")) == 10  # by namespace
+    assert shown(many, "api-29") == ["pod/api-29"]  # the same list again, by path
+    other = [*many[:2], Target("pod/web", "pod", "web", "team-1", "app", True)]
+    assert shown(other, "web") == ["pod/web"]  # a new list is not matched with old keys
+    # Text that spans the path and the namespace matches neither.
+    assert shown(other, "web\x00team") == []
+
+
 def test_unreadable_cluster_still_offers_targetless_and_says_why() -> None:
     result = picker_items(
         PickerInput(namespace="shop", targets=None, messages=["cannot connect to the cluster"])

@@ -26,7 +26,7 @@ def test_is_config_file(name: str, expected: bool) -> None:
 
 
 def test_config_format() -> None:
-    assert config_format("a/mirrord.JSON") == "json"
+    assert config_format("a/mirrord.JSON") is None  # mirrord matches extensions exactly
     assert config_format("x.yml") == "yaml"
     assert config_format("x.toml") == "toml"
     assert config_format("x.ini") is None

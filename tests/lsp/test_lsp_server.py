@@ -15,6 +15,7 @@ from lsprotocol import types
 
 from mirrord_ide.lsp.convert import snippet_to_plain
 from mirrord_ide.lsp.server import MirrordLanguageServer, parse_tcp
+from mirrord_ide.lsp.settings import MirrordSettings
 from mirrord_ide.lsp.stdio import FrameParser, FrameReader
 
 from .support import (
@@ -130,18 +131,30 @@ def test_parse_tcp() -> None:
         parse_tcp("host:port")
 
 
-def test_settings_accept_section_and_notify_listeners() -> None:
+def test_settings_accept_section_and_notify_hooks() -> None:
     server = MirrordLanguageServer()
-    seen: list[dict] = []
-    server.settings_listeners.append(seen.append)
+    seen: list[MirrordSettings] = []
+    cluster: list[MirrordSettings] = []
+    server.lifecycle.on_settings(None, seen.append)
+    server.lifecycle.on_settings(("kubeconfig", "context"), cluster.append)
     server.update_settings({"kubeconfig": "/k/config", "context": "dev", "other": 1})
-    assert server.settings == {"kubeconfig": "/k/config", "context": "dev"}
+    assert server.settings == MirrordSettings(kubeconfig="/k/config", context="dev")
     server.update_settings({"kubeconfig": "/k/config"})  # unchanged: no notification
     server.update_settings({"context": None})
     server.update_settings({"context": 42})  # ignored, with a log line
     server.update_settings("not a mapping")
-    assert server.settings == {"kubeconfig": "/k/config"}
-    assert seen == [{"kubeconfig": "/k/config", "context": "dev"}, {"kubeconfig": "/k/config"}]
+    assert server.settings == MirrordSettings(kubeconfig="/k/config")
+    server.update_settings({"engine": "builtin", "cliPath": 7})  # cliPath refused, engine kept
+    assert server.settings == MirrordSettings(kubeconfig="/k/config", engine="builtin")
+    server.update_settings({"engine": ""})  # empty restores the default
+    assert server.settings.engine == "auto"
+    first = MirrordSettings(kubeconfig="/k/config", context="dev")
+    assert cluster == [first, MirrordSettings(kubeconfig="/k/config")]
+    assert seen == [
+        *cluster,
+        server.settings.model_copy(update={"engine": "builtin"}),
+        server.settings,
+    ]
 
 
 def test_report_server_error_shows_no_message(caplog: pytest.LogCaptureFixture) -> None:

@@ -5,7 +5,7 @@ import { parseSessionEnded, SESSION_ENDED } from './common/protocol';
 import { LIVE_SETTINGS, RESTART_SETTINGS, readSettings } from './common/settings';
 import { ServerManager } from './common/server';
 import { isWorkspaceTrusted, registerCommand } from './common/vscodeapi';
-import { createConfig, currentConfigFile, openConfig, saveTargetToConfig } from './config/commands';
+import { createConfig, currentConfigFile, openConfig, targetSaver } from './config/commands';
 import { SessionNotices } from './debug/notices';
 import { MirrordDebugProvider } from './debug/provider';
 import { SessionTracker } from './debug/sessions';
@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // A restart or shutdown of the server ends its port-forwards: end the sessions cleanly first.
   srv.onWillStop(() => tracker.stopAll());
   const kubeContext = () => readSettings().context;
+  const saveTarget = targetSaver(() => srv.targetEditor());
 
   const selectTarget = async (startWithNamespaces: boolean) => {
     let api;
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
       configUri: configFile ? vscode.Uri.file(configFile).toString() : undefined,
       recent: recent.get(COMMAND_PALETTE, kubeContext()),
       startWithNamespaces,
-      onSave: (c) => saveTargetToConfig(c.target, c.namespace, configFile).then(() => undefined),
+      onSave: (c) => saveTarget(c.target, c.namespace, configFile).then(() => undefined),
     });
     if (choice) {
       await recent.set(COMMAND_PALETTE, { context: kubeContext(), namespace: choice.namespace, target: choice.target });
@@ -95,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
         pick: pickTarget,
         recent,
         sessions: tracker,
-        saveTarget: saveTargetToConfig,
+        saveTarget,
         announce: (session) => notices.started(session),
         log: logInfo,
       }),

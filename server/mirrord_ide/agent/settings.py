@@ -182,6 +182,7 @@ class EnvSettings:
     # (globs). Both empty: nothing is asked of the agent.
     process_filter: frozenset[str] = frozenset()
     process_select: frozenset[str] = frozenset({"*"})
+    env_file: str | None = None  # `feature.env.env_file` / MIRRORD_OVERRIDE_ENV_VARS_FILE
 
     @property
     def fetch_process_env(self) -> bool:
@@ -278,6 +279,8 @@ def env_settings(config: Any, env: Mapping[str, str] | None = None) -> EnvSettin
         mapping=_str_map(section.get("mapping")),
         process_filter=process_filter,
         process_select=process_select,
+        env_file=env.get("MIRRORD_OVERRIDE_ENV_VARS_FILE")
+        or (str(section["env_file"]) if section.get("env_file") else None),
     )
 
 

@@ -501,8 +501,6 @@ class Catalog:
             raise MirrordError("the cluster connection is closed", kind="unreachable")
         if namespace is not None:
             check_namespace(namespace)
-        scope = self._scope(namespace)
-        caches: list[KindCache] = []
         shared: dict[str, KindCache] = {}  # kind -> the cluster-wide cache answering it
         for spec in self.kinds:
             wide = self._wide(spec) if namespace is not None else None
@@ -510,8 +508,10 @@ class Catalog:
                 wide.last_used = time.monotonic()
                 self._used[None] = time.monotonic()
                 shared[spec.kind] = wide
-            else:
-                caches.append(scope[spec.kind])
+        caches: list[KindCache] = []
+        if len(shared) < len(self.kinds):  # a scope of its own only for what is not shared
+            scope = self._scope(namespace)
+            caches = [scope[s.kind] for s in self.kinds if s.kind not in shared]
         results = await asyncio.gather(*(c.ensure(timeout) for c in caches), return_exceptions=True)
         snap = Snapshot(namespace=namespace)
         errors: list[MirrordError] = []
@@ -547,7 +547,7 @@ class Catalog:
         snap.generations = tuple(generations.get(s.kind) for s in self.kinds)
         if namespace is None:
             self._drop_covered()
-        self.evict(keep=namespace)
+        self.evict(keep=None if shared else namespace)
         return snap
 
     def _drop_covered(self) -> None:

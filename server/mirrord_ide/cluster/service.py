@@ -70,7 +70,10 @@ class TargetListing:
     def encoded(self) -> bytes:
         """`to_json()` as JSON bytes, encoded once per listing."""
         if self._encoded is None:
+            kept = self._json
             self._encoded = orjson.dumps(self.to_json())
+            if kept is None:
+                self._json = None  # a dict per target is a lot to keep for a big cluster
         return self._encoded
 
     def to_json(self) -> dict[str, Any]:

@@ -1,23 +1,24 @@
 """Which config files the server validates, and in which format.
 
 mirrord picks the parser by extension: `.json` (also a file without one),
-`.toml`, `.yaml`/`.yml`. The editor validates only the conventional names:
-`mirrord.json`, `*.mirrord.json` and `.mirrord/*.json`, in each format.
+`.toml`, `.yaml`/`.yml`, matched case-sensitively. The editor validates only the
+conventional names: `mirrord.json`, `*.mirrord.json` and `.mirrord/*.json`, in each
+format. Both rules come from the client contract (`contract.json`).
 """
 
 from __future__ import annotations
 
 import posixpath
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import unquote, urlparse
+
+from mirrord_ide.contract import config_extensions, config_file_pattern
 
 ConfigFormat = Literal["json", "toml", "yaml"]
 
+# Extension → format, exactly as written (mirrord matches extensions case-sensitively).
 _BY_EXTENSION: dict[str, ConfigFormat] = {
-    "json": "json",
-    "toml": "toml",
-    "yaml": "yaml",
-    "yml": "yaml",
+    ext: cast(ConfigFormat, fmt) for ext, fmt in config_extensions().items()
 }
 
 
@@ -39,16 +40,10 @@ def config_format(path_or_uri: str, *, allow_no_extension: bool = False) -> Conf
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         return "json" if allow_no_extension and name else None
-    return _BY_EXTENSION.get(ext.lower())
+    return _BY_EXTENSION.get(ext)
 
 
 def is_config_file(path_or_uri: str) -> bool:
-    """True for `mirrord.<ext>`, `*.mirrord.<ext>` and `.mirrord/*.<ext>`."""
-    path = _path_of(path_or_uri)
-    if config_format(path) is None:
-        return False
-    name = posixpath.basename(path)
-    stem = name.rsplit(".", 1)[0]
-    if stem == "mirrord" or stem.endswith(".mirrord"):
-        return True
-    return posixpath.basename(posixpath.dirname(path)) == ".mirrord"
+    """True when the path matches the contract's config file globs (`mirrord.<ext>`,
+    `*.mirrord.<ext>`, `.mirrord/*.<ext>`)."""
+    return config_file_pattern().fullmatch(_path_of(path_or_uri)) is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -34,13 +33,11 @@ log = logging.getLogger(__name__)
 TRIGGER_CHARACTERS = ['"', ":", ".", " ", "/"]
 LIVE_VALUES_TIMEOUT = 0.8
 
-LiveValues = Callable[[str], Awaitable[tuple[Sequence[str], Sequence[str]]]]
-
 
 async def live_values(ls: MirrordLanguageServer, uri: str) -> tuple[list[str], list[str]]:
     """Target paths and namespaces from the cluster, or nothing if it is slow or away."""
-    provider = ls.services.get("live_values")
-    if not callable(provider):
+    provider = ls.state.live_values
+    if provider is None:
         return [], []
     try:
         targets, namespaces = await asyncio.wait_for(provider(uri), LIVE_VALUES_TIMEOUT)

@@ -4,7 +4,7 @@ didOpen/didChange/didSave schedule an analysis; at most one analysis per
 document runs at a time, and changes that arrive meanwhile are coalesced into
 the next run, so a burst of keystrokes costs one or two analyses and the
 latest version is always published. An isolated edit is analysed at once.
-Live cluster checks (an optional `live_checks` service) run afterwards and
+Live cluster checks (`ServerState.live_checks`, when provided) run afterwards and
 re-publish with their findings if the document has not moved on.
 
 The document layer (tree-sitter, the pydantic model) is imported on first use
@@ -16,17 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
 
 from mirrord_ide.lsp.convert import SOURCE, to_diagnostic
-from mirrord_ide.lsp.state import AnalyzedDocument
+from mirrord_ide.lsp.state import AnalyzedDocument, LiveChecks
 
 if TYPE_CHECKING:
-    from mirrord_ide.document.analysis import Analysis, Finding
     from mirrord_ide.document.formats import ConfigFormat
     from mirrord_ide.lsp.server import MirrordLanguageServer
 
@@ -36,8 +34,6 @@ LIVE_CHECK_DELAY = 0.3  # seconds of quiet before asking the cluster
 LIVE_CHECK_TIMEOUT = 5.0
 # Larger documents are analysed off the event loop so other requests keep flowing.
 THREAD_THRESHOLD_CHARS = 20_000
-
-LiveChecks = Callable[["Analysis", str], Awaitable[list["Finding"]]]
 
 
 def config_format(uri: str) -> ConfigFormat | None:
@@ -170,11 +166,11 @@ class DiagnosticsScheduler:
         )
 
     def _start_live_checks(self, analyzed: AnalyzedDocument) -> None:
-        check = self.ls.services.get("live_checks")
+        check = self.ls.state.live_checks
         previous = self._live.pop(analyzed.uri, None)
         if previous is not None:
             previous.cancel()
-        if not callable(check):
+        if check is None:
             return
         self._live[analyzed.uri] = asyncio.ensure_future(self._live_checks(check, analyzed))
 
@@ -199,12 +195,9 @@ class DiagnosticsScheduler:
 
 
 def scheduler(ls: MirrordLanguageServer) -> DiagnosticsScheduler:
-    found = ls.services.get("diagnostics")
-    if isinstance(found, DiagnosticsScheduler):
-        return found
-    created = DiagnosticsScheduler(ls)
-    ls.services["diagnostics"] = created
-    return created
+    if ls.state.diagnostics is None:
+        ls.state.diagnostics = DiagnosticsScheduler(ls)
+    return ls.state.diagnostics
 
 
 def register(server: MirrordLanguageServer) -> None:

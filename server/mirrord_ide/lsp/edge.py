@@ -2,9 +2,11 @@
 
 pygls hands custom-request params over as namedtuples (or attrs objects) and
 turns any uncaught exception into an internal error with a traceback in
-`data`. `custom_request` converts params to plain dicts once, maps every
-`MirrordError` to a `ResponseError` with the contract's `data`
-(`{"kind", "message", "hint"?}`), and never lets a traceback reach a client.
+`data`. `custom_request` converts params to plain dicts and validates them
+against the request's params model (`mirrord_ide.lsp.request_types`) once, so
+handlers get a typed instance; it maps every `MirrordError` (a params problem
+is `invalid-config`, naming the field) to a `ResponseError` with the contract's
+`data` (`{"kind", "message", "hint"?}`), and never lets a traceback reach a client.
 """
 
 from __future__ import annotations
@@ -12,24 +14,19 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
+from mirrord_ide.contract import error_codes, fallback_error_code
 from mirrord_ide.errors import Cancelled, MirrordError
+from mirrord_ide.lsp.request_types import RequestParams, parse_params
 
 log = logging.getLogger(__name__)
 
-# Application error codes, outside JSON-RPC's reserved ranges.
-ERROR_CODES: dict[str, int] = {
-    "unreachable": -33001,
-    "unauthorized": -33002,
-    "forbidden": -33003,
-    "not-found": -33004,
-    "invalid-config": -33005,
-    "timeout": -33006,
-    "conflict": -33007,
-}
+# Application error codes, outside JSON-RPC's reserved ranges (the client contract).
+ERROR_CODES: dict[str, int] = error_codes()
+FALLBACK_CODE = fallback_error_code()
 
 
 def params_to_dict(params: Any) -> dict[str, Any]:
@@ -61,20 +58,24 @@ def _plain(value: Any) -> Any:
 def to_response_error(error: MirrordError) -> JsonRpcException:
     if isinstance(error, Cancelled):
         return JsonRpcRequestCancelled(error.message)
-    code = ERROR_CODES.get(error.kind, -33000)
+    code = ERROR_CODES.get(error.kind, FALLBACK_CODE)
     return JsonRpcException(message=error.message, code=code, data=error.to_data())
 
 
-Handler = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
+P = TypeVar("P", bound=RequestParams)
+R = TypeVar("R")
 
 
-def custom_request(handler: Handler) -> Callable[[Any, Any], Awaitable[dict[str, Any]]]:
-    """Wrap an async `handler(ls, params_dict) -> dict` for `@server.feature`."""
+def custom_request(
+    params_model: type[P], handler: Callable[[Any, P], Awaitable[R]]
+) -> Callable[[Any, Any], Awaitable[R]]:
+    """Wrap an async `handler(ls, params) -> result` for `@server.feature`; `params`
+    is the request's params validated as `params_model`."""
 
     @functools.wraps(handler)
-    async def wrapper(ls: Any, params: Any) -> dict[str, Any]:
+    async def wrapper(ls: Any, params: Any) -> R:
         try:
-            return await handler(ls, params_to_dict(params))
+            return await handler(ls, parse_params(params_model, params_to_dict(params)))
         except MirrordError as error:
             raise to_response_error(error) from None
         except (JsonRpcException, JsonRpcRequestCancelled):

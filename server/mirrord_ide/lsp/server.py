@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -21,9 +20,10 @@ from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from mirrord_ide import __version__
+from mirrord_ide.lsp.lifecycle import Lifecycle
 from mirrord_ide.lsp.protocol import MirrordProtocol
-from mirrord_ide.lsp.settings import SETTING_KEYS, check_setting
-from mirrord_ide.lsp.state import AnalyzedDocument
+from mirrord_ide.lsp.settings import SETTING_KEYS, MirrordSettings, merge_settings
+from mirrord_ide.lsp.state import AnalyzedDocument, ServerState
 from mirrord_ide.lsp.stdio import FrameReader, serve
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,11 @@ CONFIGURATION_TIMEOUT = 2.0
 # How often the client process named in `initialize` is checked for liveness.
 PARENT_CHECK_INTERVAL = 1.0
 
-SettingsListener = Callable[[dict[str, Any]], None]
-
 
 class MirrordLanguageServer(LanguageServer):
     """The server object handed to every handler (`ls`). State that outlives a
-    request lives here: settings, analysed documents, the cluster service, the
-    session manager."""
+    request lives here: settings, analysed documents, the services (`state`), and
+    the hooks that run at start-up, on a settings change and at shutdown (`lifecycle`)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -60,13 +58,13 @@ class MirrordLanguageServer(LanguageServer):
             protocol_cls=MirrordProtocol,
         )
         # The `mirrord` section of initializationOptions / workspace configuration.
-        self.settings: dict[str, Any] = {}
+        self.settings = MirrordSettings()
         # `clientInfo.name` from `initialize`, when the client sent one.
         self.client_name: str | None = None
-        # Called with the new settings whenever they change (e.g. to drop a cluster client).
-        self.settings_listeners: list[SettingsListener] = []
-        # Created lazily by the features that need them.
-        self.services: dict[str, Any] = {}
+        # Start-up, settings and shutdown hooks the features register.
+        self.lifecycle = Lifecycle()
+        # The services the features create (most on first use).
+        self.state = ServerState()
         # The latest analysis of each open config document, by URI.
         self.documents: dict[str, AnalyzedDocument] = {}
 
@@ -74,26 +72,11 @@ class MirrordLanguageServer(LanguageServer):
         """Merge a `mirrord` settings section; ignore anything that is not a mapping."""
         if not isinstance(section, dict):
             return
-        changed = False
-        for key in SETTING_KEYS:
-            if key not in section:
-                continue
-            try:
-                value = check_setting(key, section[key])
-            except ValueError as error:
-                log.warning("ignoring setting mirrord.%s: %s", key, error)
-                continue
-            if value is None:
-                changed |= self.settings.pop(key, None) is not None
-            elif self.settings.get(key) != value:
-                self.settings[key] = value
-                changed = True
-        if changed:
-            for listener in list(self.settings_listeners):
-                try:
-                    listener(dict(self.settings))
-                except Exception:  # noqa: BLE001 - one listener must not break the others
-                    log.exception("settings listener failed")
+        old = self.settings
+        self.settings, refused = merge_settings(old, section)
+        for key, problem in refused.items():
+            log.warning("ignoring setting mirrord.%s: %s", key, problem)
+        self.lifecycle.settings_changed(old, self.settings)
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Like pygls's, but the stdin reader is a daemon thread so `exit` ends
@@ -208,8 +191,10 @@ def _register_core(server: MirrordLanguageServer) -> None:
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: MirrordLanguageServer, params: types.InitializedParams) -> None:
         if ls.process_id:
-            ls.services["parent_watch"] = asyncio.create_task(_watch_parent(ls, ls.process_id))
+            ls.state.parent_watch = asyncio.create_task(_watch_parent(ls, ls.process_id))
         await _pull_configuration(ls)
+        # The features' start-up, once the client's settings are in.
+        await ls.lifecycle.started()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_configuration(
@@ -221,6 +206,16 @@ def _register_core(server: MirrordLanguageServer) -> None:
         else:
             # Pull model: the notification only says "something changed".
             await _pull_configuration(ls)
+
+    # pygls runs these before its own `shutdown`/`exit` handling (which cancels the
+    # pending requests, and exits); the hooks run once, on whichever comes first.
+    @server.feature(types.SHUTDOWN)
+    async def on_shutdown(ls: MirrordLanguageServer, params: Any = None) -> None:
+        await ls.lifecycle.shutdown()
+
+    @server.feature(types.EXIT)
+    async def on_exit(ls: MirrordLanguageServer, params: Any = None) -> None:
+        await ls.lifecycle.shutdown()
 
 
 def create_server() -> MirrordLanguageServer:

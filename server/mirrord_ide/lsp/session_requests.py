@@ -17,23 +17,34 @@ import asyncio
 import atexit
 import contextlib
 import importlib
-import inspect
 import logging
 import signal
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from mirrord_ide.errors import Cancelled, InvalidConfig, MirrordError
+from mirrord_ide.errors import Cancelled, MirrordError
 from mirrord_ide.lsp.edge import custom_request
+from mirrord_ide.lsp.lifecycle import STOP_SESSIONS
+from mirrord_ide.lsp.request_types import (
+    ListSessionsParams,
+    ListSessionsResult,
+    StartSessionParams,
+    StopSessionParams,
+    StopSessionResult,
+)
+
+if TYPE_CHECKING:
+    from mirrord_ide.agent.sessions import SessionManager, StartRequest
+    from mirrord_ide.cli_engine.engine import CliEngine
+    from mirrord_ide.lsp.server import MirrordLanguageServer
+    from mirrord_ide.lsp.settings import MirrordSettings
 
 log = logging.getLogger(__name__)
 
-SESSIONS = "sessions"
-CLI_SESSIONS = "cli_sessions"
 SESSION_ENDED = "mirrord/sessionEnded"
 # What the builtin engine gives when its result does not say.
 BUILTIN_CAPABILITIES: dict[str, Any] = {
@@ -56,9 +67,9 @@ async def _cluster_client(ls: Any) -> Any:
     return await cluster_service(ls).client()
 
 
-def session_manager(ls: Any) -> Any:
+def session_manager(ls: MirrordLanguageServer) -> SessionManager:
     """The server's SessionManager, created on first use."""
-    manager = ls.services.get(SESSIONS)
+    manager = ls.state.sessions
     if manager is None:
         from mirrord_ide.agent.kube import AgentKube
         from mirrord_ide.agent.sessions import SessionManager
@@ -76,8 +87,9 @@ def session_manager(ls: Any) -> Any:
                 # handlers run last-registered first, and the kubernetes client
                 # deletes its certificate files in one registered while loading
                 # the kubeconfig: re-register so ours runs before it.
-                atexit.unregister(manager.stop_all_sync)
-                atexit.register(manager.stop_all_sync)
+                stop = session_manager(ls).stop_all_sync
+                atexit.unregister(stop)
+                atexit.register(stop)
             return kubes[id(client)]
 
         def on_notice(session_id: str, message: str) -> None:
@@ -89,7 +101,7 @@ def session_manager(ls: Any) -> Any:
             )
 
         manager = SessionManager(kube, on_ended=_notifier(ls), on_notice=on_notice)
-        ls.services[SESSIONS] = manager
+        ls.state.sessions = manager
         _exit_cleanly_on_sigterm()
     return manager
 
@@ -108,14 +120,14 @@ def _notifier(ls: Any) -> Callable[[str, str, str], None]:
     return notify
 
 
-def cli_engine(ls: Any) -> Any:
+def cli_engine(ls: MirrordLanguageServer) -> CliEngine:
     """The server's CliEngine, created on first use."""
-    engine = ls.services.get(CLI_SESSIONS)
+    engine = ls.state.cli_sessions
     if engine is None:
         from mirrord_ide.cli_engine.engine import CliEngine
 
         engine = CliEngine(on_ended=_notifier(ls))
-        ls.services[CLI_SESSIONS] = engine
+        ls.state.cli_sessions = engine
         # Sessions end with this process, even when the client vanished without `shutdown`.
         atexit.register(engine.stop_all_sync)
         _exit_cleanly_on_sigterm()
@@ -224,39 +236,22 @@ class ProgressReporter:
 # -- handlers -----------------------------------------------------------------------
 
 
-def _str_or_none(params: dict[str, Any], key: str) -> str | None:
-    value = params.get(key)
-    if value is None or isinstance(value, str):
-        return value or None
-    raise InvalidConfig(f"`{key}` must be a string")
-
-
-def start_request(params: dict[str, Any], config: Any) -> Any:
+def start_request(params: StartSessionParams, config: Any) -> StartRequest:
     from mirrord_ide.agent.sessions import UNSET, StartRequest
 
-    env = params.get("env") or {}
-    if not isinstance(env, dict):
-        raise InvalidConfig("`env` must be an object of strings")
-    target = params["target"] if "target" in params else UNSET
-    if target is not None and target is not UNSET and not isinstance(target, str):
-        raise InvalidConfig("`target` must be a target path string or null")
     return StartRequest(
         config=config,
-        target=target,
-        namespace=_str_or_none(params, "namespace"),
-        agent_namespace=_str_or_none(params, "agentNamespace"),
-        env={str(k): str(v) for k, v in env.items() if v is not None},
-        debug_type=_str_or_none(params, "debugType"),
+        target=params.target if params.target_given else UNSET,
+        namespace=params.namespace,
+        agent_namespace=params.agent_namespace,
+        env=dict(params.env),
+        debug_type=params.debug_type,
     )
 
 
-def _settings(ls: Any) -> Any:
-    from mirrord_ide.lsp.settings import MirrordSettings
-
-    return MirrordSettings.of(getattr(ls, "settings", {}) or {})
-
-
-async def _choose_cli(ls: Any, settings: Any) -> tuple[Any, list[str]]:
+async def _choose_cli(
+    ls: MirrordLanguageServer, settings: MirrordSettings
+) -> tuple[Any, list[str]]:
     """The CLI to run (None: use the builtin engine) and what to tell the user about
     CLIs that did not work. `mirrord-cli` without a working CLI is an error."""
     if settings.engine == "builtin":
@@ -291,17 +286,20 @@ def _client_name(ls: Any) -> str | None:
 
 
 async def _launch(
-    ls: Any, params: dict[str, Any], request: Any, reporter: ProgressReporter | None
+    ls: MirrordLanguageServer,
+    params: StartSessionParams,
+    request: StartRequest,
+    reporter: ProgressReporter | None,
 ) -> dict[str, Any]:
     """Start the session on the engine the settings choose."""
-    settings = _settings(ls)
+    settings = ls.settings
     cli, problems = await _choose_cli(ls, settings)
     if cli is not None:
         from mirrord_ide.cli_engine.engine import CliContext
 
         context = CliContext(
             cli=cli,
-            config_uri=_str_or_none(params, "configUri"),
+            config_uri=params.config_uri,
             client_name=_client_name(ls),
             kubeconfig=settings.kubeconfig,
             context=settings.context,
@@ -318,18 +316,18 @@ async def _launch(
     return result
 
 
-async def _stop(ls: Any, session_id: str) -> bool:
-    engine = ls.services.get(CLI_SESSIONS)
+async def _stop(ls: MirrordLanguageServer, session_id: str) -> bool:
+    engine = ls.state.cli_sessions
     if engine is not None and engine.owns(session_id):
         return bool(await engine.stop(session_id))
-    manager = ls.services.get(SESSIONS)
+    manager = ls.state.sessions
     return bool(manager is not None and await manager.stop(session_id))
 
 
-async def start_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
-    config = await load_config(ls, _str_or_none(params, "configUri"))
+async def start_session(ls: MirrordLanguageServer, params: StartSessionParams) -> dict[str, Any]:
+    config = await load_config(ls, params.config_uri)
     request = start_request(params, config)
-    reporter = await ProgressReporter.open(ls, params.get("workDoneToken"))
+    reporter = await ProgressReporter.open(ls, params.work_done_token)
     launch = asyncio.ensure_future(_launch(ls, params, request, reporter))
     progress_cancelled = False
 
@@ -390,37 +388,36 @@ def _current_task_cancelling() -> bool:
     return bool(task is not None and task.cancelling())
 
 
-async def stop_session(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
-    session_id = params.get("sessionId")
-    if not isinstance(session_id, str) or not session_id:
-        raise InvalidConfig("`sessionId` is required")
-    return {"stopped": await _stop(ls, session_id)}
+async def stop_session(ls: MirrordLanguageServer, params: StopSessionParams) -> StopSessionResult:
+    return {"stopped": await _stop(ls, params.session_id)}
 
 
-async def list_sessions(ls: Any, params: dict[str, Any]) -> dict[str, Any]:
+async def list_sessions(
+    ls: MirrordLanguageServer, params: ListSessionsParams
+) -> ListSessionsResult:
     sessions: list[dict[str, Any]] = []
-    manager = ls.services.get(SESSIONS)
+    manager = ls.state.sessions
     if manager is not None:
         for session in manager.describe_all():
             session.setdefault("engine", "builtin")
             sessions.append(session)
-    engine = ls.services.get(CLI_SESSIONS)
+    engine = ls.state.cli_sessions
     if engine is not None:
         sessions.extend(engine.describe_all())
     return {"sessions": sessions}
 
 
-async def _stop_everything(ls: Any) -> None:
-    reaper = ls.services.pop("sessions_reaper", None)
+async def _stop_everything(ls: MirrordLanguageServer) -> None:
+    reaper, ls.state.sessions_reaper = ls.state.sessions_reaper, None
     if reaper is not None:
         reaper.cancel()
-    engine = ls.services.get(CLI_SESSIONS)
+    engine = ls.state.cli_sessions
     if engine is not None:
         try:
             await asyncio.wait_for(engine.stop_all(), 5.0)
         except Exception as error:  # noqa: BLE001 - shutting down regardless
             log.warning("stopping mirrord CLI sessions at shutdown failed: %s", error)
-    manager = ls.services.get(SESSIONS)
+    manager = ls.state.sessions
     if manager is not None:
         try:
             await asyncio.wait_for(manager.stop_all(), 20.0)
@@ -428,36 +425,7 @@ async def _stop_everything(ls: Any) -> None:
             log.warning("stopping sessions at shutdown failed: %s", error)
 
 
-def _chain(
-    server: Any,
-    method: str,
-    handler: Callable[[Any, Any], Awaitable[None]],
-    *,
-    first: bool = False,
-) -> None:
-    """Add `handler` to an LSP message another module may also handle: after
-    the earlier handler, or before it with `first`."""
-    features = server.protocol.fm.features
-    previous = features.get(method)
-    if previous is None:
-        server.feature(method)(handler)
-        return
-
-    # Stored handlers are already bound to the server by pygls.
-    async def chained(*args: Any) -> Any:
-        if first:
-            await handler(server, *args)
-        result = previous(*args)
-        if inspect.isawaitable(result):
-            result = await result
-        if not first:
-            await handler(server, *args)
-        return result
-
-    features[method] = chained
-
-
-async def _reap_later(ls: Any) -> None:
+async def _reap_later(ls: MirrordLanguageServer) -> None:
     """Look for agents left by servers that exited, once start-up is over: the
     first picker open or diagnostics must not share the CPU and the cluster
     with this check, nor wait while the agent modules load."""
@@ -469,20 +437,16 @@ async def _reap_later(ls: Any) -> None:
         await reap_quietly(session_manager(ls))
 
 
-def register(server: Any) -> None:
-    server.feature("mirrord/startSession")(custom_request(start_session))
-    server.feature("mirrord/stopSession")(custom_request(stop_session))
-    server.feature("mirrord/listSessions")(custom_request(list_sessions))
+def register(server: MirrordLanguageServer) -> None:
+    server.feature("mirrord/startSession")(custom_request(StartSessionParams, start_session))
+    server.feature("mirrord/stopSession")(custom_request(StopSessionParams, stop_session))
+    server.feature("mirrord/listSessions")(custom_request(ListSessionsParams, list_sessions))
 
-    async def on_shutdown(ls: Any, *args: Any) -> None:
-        await _stop_everything(ls)
-
-    async def on_initialized(ls: Any, *args: Any) -> None:
+    def reap_in_background() -> None:
         # Remove agents whose server is gone, in the background: start-up
         # must not wait on the cluster.
-        ls.services["sessions_reaper"] = asyncio.ensure_future(_reap_later(ls))
+        server.state.sessions_reaper = asyncio.ensure_future(_reap_later(server))
 
-    # Before the cluster connection is dropped by the target requests' hook.
-    _chain(server, types.SHUTDOWN, on_shutdown, first=True)
-    _chain(server, types.EXIT, on_shutdown, first=True)
-    _chain(server, types.INITIALIZED, on_initialized)
+    server.lifecycle.on_started(reap_in_background)
+    # Before the cluster connection is dropped: removing agents needs it.
+    server.lifecycle.on_shutdown(lambda: _stop_everything(server), STOP_SESSIONS)

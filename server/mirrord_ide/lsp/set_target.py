@@ -21,23 +21,18 @@ from mirrord_ide.config.target_path import (
 )
 from mirrord_ide.errors import InvalidConfig
 from mirrord_ide.lsp.edge import custom_request
+from mirrord_ide.lsp.request_types import TARGET_HINT, SetTargetParams, SetTargetResult
 from mirrord_ide.names import check_namespace
 
 if TYPE_CHECKING:
     from mirrord_ide.document.assist import TextEdit
     from mirrord_ide.lsp.server import MirrordLanguageServer
 
-TARGET_HINT = 'use "targetless" (or null) or a path such as pod/<name>[/container/<name>]'
 
-
-def _target(params: dict[str, Any]) -> TargetPath:
-    if "target" not in params:
-        raise InvalidConfig("`target` is required (null for targetless)", hint=TARGET_HINT)
-    value = params["target"]
+def _target(params: SetTargetParams) -> TargetPath:
+    value = params.target
     if value is None:
         return TARGETLESS
-    if not isinstance(value, str):
-        raise InvalidConfig("`target` must be a string or null", hint=TARGET_HINT)
     try:
         target = parse_target_path(value)
     except TargetPathError as error:
@@ -47,11 +42,9 @@ def _target(params: dict[str, Any]) -> TargetPath:
     return check_target_names(target, "the target parameter")
 
 
-def _namespace(params: dict[str, Any]) -> str | None:
-    value = params.get("namespace")
-    if value is None or value == "":
-        return None
-    return check_namespace(value, "the namespace parameter")
+def _namespace(params: SetTargetParams) -> str | None:
+    value = params.namespace
+    return None if value is None else check_namespace(value, "the namespace parameter")
 
 
 def _edit_json(edit: TextEdit) -> dict[str, Any]:
@@ -119,14 +112,12 @@ def _current_text(ls: MirrordLanguageServer, uri: str) -> str | None:
     return read_config_text(uri)
 
 
-async def set_target(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
-    uri = params.get("configUri")
-    if not isinstance(uri, str) or not uri:
-        raise InvalidConfig("`configUri` is required: the config to save the target into")
+async def set_target(ls: MirrordLanguageServer, params: SetTargetParams) -> SetTargetResult:
+    uri = params.config_uri
     target = _target(params)
     namespace = _namespace(params)
     return {"edit": set_target_edit(uri, _current_text(ls, uri), target, namespace)}
 
 
 def register(server: MirrordLanguageServer) -> None:
-    server.feature("mirrord/setTarget")(custom_request(set_target))
+    server.feature("mirrord/setTarget")(custom_request(SetTargetParams, set_target))

@@ -2,8 +2,9 @@
 
 Clients send the section in `initializationOptions`, with
 `workspace/didChangeConfiguration` or when the server pulls `workspace/configuration`.
-The server keeps the accepted values as a plain dict (`MirrordLanguageServer.settings`);
-`MirrordSettings.of` gives the typed view features read.
+The server keeps the accepted values as a `MirrordSettings` (`MirrordLanguageServer.settings`),
+merged key by key (`merge_settings`): a value of the wrong shape is ignored and the last good
+one stays; null or an empty string restores the default.
 
 - `kubeconfig`: a kubeconfig path (or a `:`-separated list), instead of `KUBECONFIG`.
 - `context`: the kube context, instead of the kubeconfig's current context.
@@ -50,6 +51,31 @@ class MirrordSettings(BaseModel):
                 if value is not None:
                     clean[key] = value
         return cls.model_validate(clean)
+
+
+def merge_settings(
+    current: MirrordSettings, section: Mapping[str, Any]
+) -> tuple[MirrordSettings, dict[str, str]]:
+    """`current` with the keys `section` sets (others keep their value), and the
+    keys refused, each with what was expected."""
+    update: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    for key in SETTING_KEYS:
+        if key not in section:
+            continue
+        try:
+            value = check_setting(key, section[key])
+        except ValueError as error:
+            refused[key] = str(error)
+            continue
+        update[key] = value
+    if not update:
+        return current, refused
+    merged = current.model_dump(by_alias=True)
+    merged.update(update)
+    return MirrordSettings.model_validate(
+        {key: value for key, value in merged.items() if value is not None}
+    ), refused
 
 
 def check_setting(key: str, value: Any) -> Any:

@@ -19,7 +19,13 @@ import orjson
 
 from mirrord_ide.errors import InvalidConfig, MirrordError, NotFound, Timeout
 from mirrord_ide.lsp.edge import custom_request
+from mirrord_ide.lsp.lifecycle import DROP_CLUSTER
 from mirrord_ide.lsp.raw_results import PreEncoded, install
+from mirrord_ide.lsp.request_types import (
+    ListNamespacesParams,
+    ListTargetsParams,
+    TargetPickerItemsParams,
+)
 from mirrord_ide.names import check_chosen_namespace, check_namespace
 
 if TYPE_CHECKING:
@@ -31,12 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REQUEST_TIMEOUT = 10.0
 # The kubernetes client takes a noticeable time to import; load it shortly after
 # start-up (not during `initialize`) so the first picker open does not pay for it.
 PREWARM_DELAY = 1.0
-MAX_TIMEOUT = 60.0
-SHUTDOWN_HOOKS = "shutdown_hooks"
 
 
 # -- shared state ----------------------------------------------------------------------
@@ -47,26 +50,22 @@ def cluster_service(ls: MirrordLanguageServer) -> ClusterService:
     from mirrord_ide.cluster.kubeconfig import cluster_settings
     from mirrord_ide.cluster.service import ClusterService
 
-    found = ls.services.get("cluster")
-    if isinstance(found, ClusterService):
+    found = ls.state.cluster
+    if found is not None:
         return found
     # The same choice as `ls` and `verify-config`: settings, then MIRRORD_KUBECONFIG/_CONTEXT.
-    settings = cluster_settings(
-        kubeconfig=ls.settings.get("kubeconfig") or None,
-        context=ls.settings.get("context") or None,
-    )
+    settings = cluster_settings(kubeconfig=ls.settings.kubeconfig, context=ls.settings.context)
     from mirrord_ide.cluster.snapshot import SnapshotStore
 
     created = ClusterService(settings, snapshots=SnapshotStore())
-    ls.services["cluster"] = created
+    ls.state.cluster = created
     return created
 
 
 def drop_cluster_service(ls: MirrordLanguageServer) -> None:
-    found = ls.services.pop("cluster", None)
-    close = getattr(found, "close", None)
-    if callable(close):
-        close()
+    found, ls.state.cluster = ls.state.cluster, None
+    if found is not None:
+        found.close()
 
 
 def read_config(ls: MirrordLanguageServer, uri: str | None) -> DiscoveryConfig:
@@ -80,34 +79,14 @@ def read_config(ls: MirrordLanguageServer, uri: str | None) -> DiscoveryConfig:
     return load_config_file(uri, ls=ls)
 
 
-def _timeout(params: dict[str, Any]) -> float:
-    value = params.get("timeout")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return min(float(value), MAX_TIMEOUT)
-    return REQUEST_TIMEOUT
-
-
-def _env(params: dict[str, Any]) -> dict[str, str]:
+def _env(params: ListTargetsParams) -> dict[str, str]:
     """The server's environment overlaid with the debuggee's (`env` param)."""
-    env = dict(os.environ)
-    extra = params.get("env")
-    if isinstance(extra, dict):
-        env.update({str(k): str(v) for k, v in extra.items() if v is not None})
-    return env
+    return {**os.environ, **params.env}
 
 
-def _opt_str(params: dict[str, Any], key: str) -> str | None:
-    value = params.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidConfig(f"`{key}` must be a string")
-    return value
-
-
-def _namespace_param(params: dict[str, Any]) -> str | None:
+def _namespace_param(params: ListTargetsParams) -> str | None:
     """The request's `namespace`, rejected (quoting it) unless Kubernetes would accept it."""
-    value = _opt_str(params, "namespace")
+    value = params.namespace
     return None if value is None else check_namespace(value, "the `namespace` parameter")
 
 
@@ -161,7 +140,7 @@ def _discard_outcome(task: asyncio.Future[Any]) -> None:
 
 def _stored(
     service: ClusterService,
-    params: dict[str, Any],
+    params: ListTargetsParams,
     request_namespace: str | None,
     env: dict[str, str],
     cfg: Any,
@@ -172,15 +151,13 @@ def _stored(
     know `stale` never get one): (namespace, listing). Costs no connection."""
     from mirrord_ide.picker import choose_namespace
 
-    if params.get("allowStale") is not True:
+    if not params.allow_stale:
         return None
     current = service.quick_namespace()
     if current is None:
         return None
     ns = choose_namespace(request_namespace, env, cfg.namespace, current)
-    stored = service.stored_listing(
-        ns, all_namespaces=params.get("allNamespaces") is True, rules=rules
-    )
+    stored = service.stored_listing(ns, all_namespaces=params.all_namespaces, rules=rules)
     return None if stored is None else (ns, stored)
 
 
@@ -214,25 +191,27 @@ def _refresh(
 # -- handlers ---------------------------------------------------------------------------
 
 
-async def list_namespaces(ls: MirrordLanguageServer, params: dict[str, Any]) -> dict[str, Any]:
-    timeout = _timeout(params)
+async def list_namespaces(
+    ls: MirrordLanguageServer, params: ListNamespacesParams
+) -> dict[str, Any]:
+    timeout = params.deadline
     service = cluster_service(ls)
     listing = await _bounded(service.list_namespaces(timeout), timeout, "listing namespaces")
     result: dict[str, Any] = listing.to_json()
     return result
 
 
-async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any:
+async def list_targets(ls: MirrordLanguageServer, params: ListTargetsParams) -> PreEncoded:
     from mirrord_ide.picker import choose_namespace
 
-    timeout = _timeout(params)
+    timeout = params.deadline
     request_namespace = _namespace_param(params)
-    cfg = read_config(ls, _opt_str(params, "configUri"))
+    cfg = read_config(ls, params.config_uri)
     env = _env(params)
     _check_namespace_inputs(request_namespace, env, cfg)
     service = cluster_service(ls)
     rules = _rules(cfg, env)
-    all_namespaces = params.get("allNamespaces") is True
+    all_namespaces = params.all_namespaces
     stored = _stored(service, params, request_namespace, env, cfg, rules)
     if stored is not None:
         from mirrord_ide.cluster.snapshot import mark_stale
@@ -254,15 +233,17 @@ async def list_targets(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any
     return PreEncoded(raw)
 
 
-async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any]) -> Any:
+async def target_picker_items(
+    ls: MirrordLanguageServer, params: TargetPickerItemsParams
+) -> PreEncoded:
     from mirrord_ide.picker import PickerInput, choose_namespace, choose_preselection, picker_items
 
-    timeout = _timeout(params)
+    timeout = params.deadline
     env = _env(params)
     request_namespace = _namespace_param(params)
     messages: list[str] = []
     try:
-        cfg = read_config(ls, _opt_str(params, "configUri"))
+        cfg = read_config(ls, params.config_uri)
     except InvalidConfig as error:
         from mirrord_ide.cluster.config_input import DiscoveryConfig
 
@@ -278,8 +259,8 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
     except InvalidConfig as error:
         messages.append(error.message + (f" — {error.hint}" if error.hint else ""))
         list_targets = False
-    preselection = choose_preselection(_opt_str(params, "target"), env, cfg.target)
-    all_namespaces = params.get("allNamespaces") is True
+    preselection = choose_preselection(params.target, env, cfg.target)
+    all_namespaces = params.all_namespaces
     service = cluster_service(ls)
     data = PickerInput(
         namespace=request_namespace or env.get("MIRRORD_TARGET_NAMESPACE") or cfg.namespace or "",
@@ -288,7 +269,7 @@ async def target_picker_items(ls: MirrordLanguageServer, params: dict[str, Any])
         messages=messages,
         preselection=preselection,
         targetless_reason=cfg.rules.targetless_reason,
-        filter=_opt_str(params, "filter"),
+        filter=params.filter,
     )
 
     rules = _rules(cfg, env)
@@ -437,24 +418,38 @@ def _finding_factory(analysis: Any) -> Callable[[Any], Any]:
 # -- registration -----------------------------------------------------------------------
 
 
+# What the first picker open needs, the light modules first: an answer from a
+# stored listing needs no kubernetes client.
+PREWARM_MODULES = (
+    "mirrord_ide.cluster.config_input",
+    "mirrord_ide.cluster.snapshot",
+    "mirrord_ide.cluster.service",
+    "mirrord_ide.picker",
+    "kubernetes.client",
+    "kubernetes.config",
+)
+
+
 def _prewarm_client() -> None:
+    import importlib
+
     try:
-        import kubernetes.client  # noqa: F401
-        import kubernetes.config  # noqa: F401
+        for name in PREWARM_MODULES:
+            importlib.import_module(name)
     except Exception:  # noqa: BLE001 - the first request will report any real problem
         log.debug("could not preload the kubernetes client", exc_info=True)
 
 
 def register(server: MirrordLanguageServer) -> None:
-    from lsprotocol import types
-
     install(server.protocol)
     prewarm = threading.Timer(PREWARM_DELAY, _prewarm_client)
     prewarm.daemon = True
     prewarm.start()
-    server.feature("mirrord/listNamespaces")(custom_request(list_namespaces))
-    server.feature("mirrord/listTargets")(custom_request(list_targets))
-    server.feature("mirrord/targetPickerItems")(custom_request(target_picker_items))
+    server.feature("mirrord/listNamespaces")(custom_request(ListNamespacesParams, list_namespaces))
+    server.feature("mirrord/listTargets")(custom_request(ListTargetsParams, list_targets))
+    server.feature("mirrord/targetPickerItems")(
+        custom_request(TargetPickerItemsParams, target_picker_items)
+    )
 
     async def checks(analysis: Any, uri: str) -> list[Any]:
         return await live_checks(server, analysis, uri)
@@ -462,29 +457,12 @@ def register(server: MirrordLanguageServer) -> None:
     async def values(uri: str) -> tuple[list[str], list[str]]:
         return await live_values(server, uri)
 
-    server.services["live_checks"] = checks
-    server.services["live_values"] = values
+    server.state.live_checks = checks
+    server.state.live_values = values
     # A new kubeconfig or context means a new connection: drop the old one and its
     # watches. Other settings (the session engine, the CLI path) leave them alone.
-    cluster_keys = ("kubeconfig", "context")
-    seen = {key: server.settings.get(key) for key in cluster_keys}
-
-    def on_settings(settings: dict[str, Any]) -> None:
-        current = {key: settings.get(key) for key in cluster_keys}
-        if current != seen:
-            seen.update(current)
-            drop_cluster_service(server)
-
-    server.settings_listeners.append(on_settings)
-
-    hooks: list[Callable[[], None]] = server.services.setdefault(SHUTDOWN_HOOKS, [])
-    hooks.append(lambda: drop_cluster_service(server))
-    if types.SHUTDOWN not in server.protocol.fm.features:
-
-        @server.feature(types.SHUTDOWN)
-        def on_shutdown(ls: MirrordLanguageServer, params: Any) -> None:
-            for hook in list(ls.services.get(SHUTDOWN_HOOKS, [])):
-                try:
-                    hook()
-                except Exception:  # noqa: BLE001 - run every hook
-                    log.exception("shutdown hook failed")
+    server.lifecycle.on_settings(
+        ("kubeconfig", "context"), lambda settings: drop_cluster_service(server)
+    )
+    # After the sessions, which still use the connection to remove their agents.
+    server.lifecycle.on_shutdown(lambda: drop_cluster_service(server), DROP_CLUSTER)

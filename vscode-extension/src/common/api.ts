@@ -1,6 +1,8 @@
 // The `mirrord/*` requests, typed, over whatever carries them (the language client).
 import type {
   ListNamespacesResult,
+  SetTargetParams,
+  SetTargetResult,
   StartSessionParams,
   StartSessionResult,
   StopSessionResult,
@@ -29,6 +31,13 @@ export interface MirrordApi {
     onProgress: (p: ProgressReport) => void,
   ): Promise<StartSessionResult>;
   stopSession(sessionId: string): Promise<StopSessionResult>;
+  setTarget(params: SetTargetParams): Promise<SetTargetResult>;
+}
+
+/** Saving a target into a config: the server's edit, and the client's converter of it into editor edits. */
+export interface TargetEditor<E> {
+  setTarget(params: SetTargetParams): Promise<SetTargetResult>;
+  toWorkspaceEdit(edit: SetTargetResult['edit']): Promise<E>;
 }
 
 /** The subset of vscode-languageclient's client the API uses. */
@@ -64,5 +73,6 @@ export function createApi(channel: RequestChannel, workDoneProgressType: unknown
       }
     },
     stopSession: (sessionId) => channel.sendRequest('mirrord/stopSession', { sessionId }),
+    setTarget: (params) => channel.sendRequest('mirrord/setTarget', params),
   };
 }

@@ -1,4 +1,5 @@
 // Types of the `mirrord/*` requests, as the server's contract defines them.
+import type { WorkspaceEdit } from 'vscode-languageclient/node';
 
 export type TargetKind = 'pod' | 'deployment' | 'rollout' | 'statefulset' | 'job' | 'cronjob';
 
@@ -131,6 +132,18 @@ export function parseSessionEnded(params: unknown): SessionEndedParams | undefin
 
 export interface StopSessionResult {
   stopped: boolean;
+}
+
+/** `mirrord/setTarget`: `target` null means targetless. */
+export interface SetTargetParams {
+  configUri: string;
+  target: string | null;
+  namespace?: string;
+}
+
+/** An LSP WorkspaceEdit for the one config file, as the server sends it. */
+export interface SetTargetResult {
+  edit: WorkspaceEdit;
 }
 
 export type ErrorKind =

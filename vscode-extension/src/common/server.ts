@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { LanguageClient, State, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { createApi, type MirrordApi } from './api';
+import { createApi, type MirrordApi, type TargetEditor } from './api';
 import { ensureServerEnvironment, findBundledWheel, isEnvironmentCurrent, ServerSetupError } from './bundled';
 import { planServer, SERVE_MODULE_ARGS, type ServerPlan } from './launch';
 import { getLogChannel, logError, logInfo } from './log';
@@ -10,13 +10,12 @@ import { runProcess, tail } from './proc';
 import { checkPython, findBasePython } from './python';
 import { engineSettingsChange, initializationOptions, readSettings, type MirrordSettings } from './settings';
 import { openSettings } from './vscodeapi';
+import { CONTRACT } from '../config/contract';
 
 /** Config files the server validates (see the server contract). */
-export const CONFIG_DOCUMENT_SELECTOR = [
-  { scheme: 'file', pattern: '**/{mirrord,*.mirrord}.{json,toml,yaml,yml}' },
-  { scheme: 'file', pattern: '**/.mirrord/*.{json,toml,yaml,yml}' },
-  { scheme: 'untitled', pattern: '**/{mirrord,*.mirrord}.{json,toml,yaml,yml}' },
-];
+export const CONFIG_DOCUMENT_SELECTOR = ['file', 'untitled'].flatMap((scheme) =>
+  CONTRACT.configFiles.globs.map((pattern) => ({ scheme, pattern })),
+);
 
 export class ServerStartError extends Error {
   constructor(
@@ -72,6 +71,19 @@ export class ServerManager implements vscode.Disposable {
     for (const l of this.stateListeners) {
       l(state);
     }
+  }
+
+  /** The running server's API and the client's converter of the edits it returns. */
+  async targetEditor(): Promise<TargetEditor<vscode.WorkspaceEdit>> {
+    const api = await this.ready();
+    const client = this.client;
+    if (!client) {
+      throw new Error('the mirrord server stopped');
+    }
+    return {
+      setTarget: (params) => api.setTarget(params),
+      toWorkspaceEdit: (edit) => client.protocol2CodeConverter.asWorkspaceEdit(edit),
+    };
   }
 
   /** The running server's API, starting it if needed; rejects with a ServerStartError. */

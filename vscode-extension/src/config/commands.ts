@@ -4,8 +4,7 @@ import * as vscode from 'vscode';
 import { expansionContext } from '../common/settings';
 import { findConfigFile } from './find';
 import { CONFIG_TEMPLATE } from './template';
-import { minimalChange } from './textEdit';
-import { configFormat, setTargetInConfig } from './writeTarget';
+import type { TargetEditor } from '../common/api';
 
 export function currentConfigFile(folder?: vscode.WorkspaceFolder, launchEnv?: Record<string, string>): string | undefined {
   const f = folder ?? vscode.workspace.workspaceFolders?.[0];
@@ -46,34 +45,35 @@ export async function openConfig(): Promise<void> {
   }
 }
 
+export type SaveTarget = (target: string | null, namespace: string, configFile?: string) => Promise<vscode.Uri>;
+
 /**
- * Writes the choice into the config file (created when missing) as a workspace edit of
- * just the changed text, for JSON, TOML and YAML configs alike.
+ * Saving a choice into the config file: the server computes the edit (JSON, TOML and
+ * YAML alike, comments and layout kept; the file is created when missing) and the
+ * editor applies it, so it can be undone like any edit.
  */
-export async function saveTargetToConfig(target: string | null, namespace: string, configFile?: string): Promise<vscode.Uri> {
-  let file = configFile ?? currentConfigFile();
-  if (!file) {
-    const created = await createConfig();
-    if (!created) {
-      throw new Error('no workspace folder to create the config in');
-    }
-    file = created.fsPath;
-  }
-  if (!configFormat(file)) {
-    throw new Error(`${path.basename(file)}: mirrord reads only .json, .toml, .yaml and .yml configs`);
-  }
-  const uri = vscode.Uri.file(file);
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const before = doc.getText();
-  const change = minimalChange(before, setTargetInConfig(file, before, target, namespace));
-  if (change) {
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(uri, new vscode.Range(doc.positionAt(change.start), doc.positionAt(change.end)), change.text);
+export function targetSaver(editor: () => Promise<TargetEditor<vscode.WorkspaceEdit>>): SaveTarget {
+  return async (target, namespace, configFile) => {
+    const file = configFile ?? currentConfigFile() ?? defaultConfigFile();
+    const uri = vscode.Uri.file(file);
+    const server = await editor();
+    const result = await server.setTarget({ configUri: uri.toString(), target, namespace });
+    const edit = await server.toWorkspaceEdit(result.edit);
     if (!(await vscode.workspace.applyEdit(edit))) {
       throw new Error(`${vscode.workspace.asRelativePath(uri)} could not be edited`);
     }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await doc.save();
+    void vscode.window.showInformationMessage(`mirrord: saved ${target ?? 'targetless'} (namespace ${namespace}) to ${vscode.workspace.asRelativePath(uri)}`);
+    return uri;
+  };
+}
+
+/** Where a new config goes: `.mirrord/mirrord.json` in the first workspace folder. */
+function defaultConfigFile(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    throw new Error('no workspace folder to create the config in');
   }
-  await doc.save();
-  void vscode.window.showInformationMessage(`mirrord: saved ${target ?? 'targetless'} (namespace ${namespace}) to ${vscode.workspace.asRelativePath(uri)}`);
-  return uri;
+  return path.join(folder.uri.fsPath, '.mirrord', 'mirrord.json');
 }

@@ -3,18 +3,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolvePathSetting, type ExpansionContext } from '../common/paths';
+import { CONFIG_EXTENSIONS, matchesConfigGlobs } from './contract';
 
-const CONFIG_NAME = /(^|\.)mirrord\.(json|toml|ya?ml)$/;
+const EXT = CONFIG_EXTENSIONS.join('|');
+const HAS_CONFIG_EXT = new RegExp(`\\.(?:${EXT})$`);
+const MIRRORD_NAME = new RegExp(`mirrord\\.(?:${EXT})$`);
 
+/** The contract's rule (server/mirrord_ide/contract.json), as the server and the JetBrains plugin apply it. */
 export function isConfigFileName(file: string): boolean {
-  const base = path.basename(file);
-  return CONFIG_NAME.test(base) || (path.basename(path.dirname(file)) === '.mirrord' && /\.(json|toml|ya?ml)$/.test(base));
+  return matchesConfigGlobs(file);
 }
 
 /** Pure choice among the files of a `.mirrord` folder: `*mirrord.*` first, alphabetical. */
 export function chooseConfigFile(names: string[]): string | undefined {
-  const candidates = names.filter((n) => /\.(json|toml|ya?ml)$/.test(n)).sort();
-  return candidates.find((n) => /mirrord\.(json|toml|ya?ml)$/.test(n)) ?? candidates[0];
+  const candidates = names.filter((n) => HAS_CONFIG_EXT.test(n)).sort();
+  return candidates.find((n) => MIRRORD_NAME.test(n)) ?? candidates[0];
 }
 
 export interface FindOptions {

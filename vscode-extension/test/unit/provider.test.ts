@@ -36,6 +36,7 @@ function setup(opts: { enabled?: boolean; trusted?: boolean; pick?: PickResult |
       stopped.push(id);
       return Promise.resolve({ stopped: true });
     },
+    setTarget: vi.fn(),
   };
   const recentData: Record<string, RecentChoice> = {};
   const pick = vi.fn(() => Promise.resolve('pick' in opts ? opts.pick : { target: 'pod/web-1', namespace: 'shop' }));

@@ -42,6 +42,7 @@ function fakeApi(impl: (p: TargetPickerItemsParams) => Promise<TargetPickerItems
     listNamespaces: () => Promise.resolve({ namespaces: ['default', 'payments', 'shop'], current: 'default' }),
     startSession: vi.fn(),
     stopSession: vi.fn(),
+    setTarget: vi.fn(),
   };
 }
 

@@ -121,6 +121,30 @@ public final class MirrordApi {
         listener, () -> LOG.log(Level.FINE, "ignoring a malformed {0} notification", method)));
   }
 
+  /**
+   * The edit that saves a target choice into a config file (created by the edit when missing),
+   * keeping its comments and layout; apply it with {@link TargetEdit#applyTo}.
+   *
+   * @param target a target path, or null for targetless
+   * @param namespace null to leave the config's namespace as it is
+   */
+  public CompletableFuture<TargetEdit> setTarget(String configUri, String target, String namespace) {
+    JsonObject p = new JsonObject();
+    p.addProperty("configUri", configUri);
+    p.add("target", target == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(target));
+    putIfNotNull(p, "namespace", namespace);
+    return convert("mirrord/setTarget", channel.request("mirrord/setTarget", p), JsonObject.class)
+        .thenApply(o -> {
+          try {
+            return TargetEdit.parse(configUri, o.get("edit"));
+          } catch (IllegalStateException | IllegalArgumentException | NullPointerException
+              | UnsupportedOperationException e) {
+            throw new MirrordRequestException(ErrorKind.UNKNOWN,
+                "mirrord/setTarget returned an edit this client cannot read: " + e.getMessage(), null, false, e);
+          }
+        });
+  }
+
   /** @return whether the server stopped a session by that id */
   public CompletableFuture<Boolean> stopSession(String sessionId) {
     JsonObject p = new JsonObject();

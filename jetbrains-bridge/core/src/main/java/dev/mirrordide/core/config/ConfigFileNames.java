@@ -1,21 +1,49 @@
 package dev.mirrordide.core.config;
 
+import dev.mirrordide.core.contract.Contract;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
- * The config files the server validates: {@code mirrord.json}, {@code *.mirrord.json}, any file in
- * a {@code .mirrord/} folder, each with the extensions json, toml, yaml, yml.
+ * The config files the server validates, by the client contract's globs ({@code mirrord.json},
+ * {@code *.mirrord.json}, any file in a {@code .mirrord/} folder, each with the extensions json,
+ * toml, yaml, yml; case-sensitive, as mirrord matches extensions).
  */
 public final class ConfigFileNames {
-  public static final List<String> EXTENSIONS = List.of("json", "toml", "yaml", "yml");
-  public static final String FOLDER = ".mirrord";
+  public static final List<String> EXTENSIONS = List.copyOf(Contract.get().configExtensions().keySet());
+  public static final String FOLDER = Contract.get().configFolder();
+  private static final Pattern CONFIG_FILE = compile();
 
   private ConfigFileNames() {}
 
-  /** File-name patterns (no folders) for tools that match names only, such as LSP4IJ. */
+  private static Pattern compile() {
+    List<String> parts = new ArrayList<>();
+    for (String glob : Contract.get().configGlobs()) {
+      parts.add("(?:" + Contract.globToRegex(glob) + ")");
+    }
+    int flags = Contract.get().configCaseSensitive() ? 0 : Pattern.CASE_INSENSITIVE;
+    return Pattern.compile(String.join("|", parts), flags);
+  }
+
+  /**
+   * File-name patterns (no folders) for tools that match names only, such as LSP4IJ: the
+   * contract's globs that name no folder.
+   */
   public static List<String> fileNamePatterns() {
-    return EXTENSIONS.stream().flatMap(e -> List.of("mirrord." + e, "*.mirrord." + e).stream()).toList();
+    List<String> out = new ArrayList<>();
+    for (String glob : Contract.get().configGlobs()) {
+      String name = glob.startsWith("**/") ? glob.substring(3) : glob;
+      if (!name.contains("/")) {
+        out.addAll(Contract.expandBraces(name));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** Whether a slash- or backslash-separated path is a mirrord config. */
+  public static boolean isConfigPath(String path) {
+    return path != null && CONFIG_FILE.matcher(path.replace('\\', '/')).matches();
   }
 
   /**
@@ -26,18 +54,6 @@ public final class ConfigFileNames {
     if (fileName == null) {
       return false;
     }
-    int dot = fileName.lastIndexOf('.');
-    if (dot <= 0) {
-      return false;
-    }
-    String ext = fileName.substring(dot + 1).toLowerCase(Locale.ROOT);
-    if (!EXTENSIONS.contains(ext)) {
-      return false;
-    }
-    String stem = fileName.substring(0, dot);
-    if (FOLDER.equals(parentName)) {
-      return true;
-    }
-    return stem.equals("mirrord") || (stem.endsWith(".mirrord") && stem.length() > ".mirrord".length());
+    return isConfigPath(parentName == null ? fileName : parentName + "/" + fileName);
   }
 }

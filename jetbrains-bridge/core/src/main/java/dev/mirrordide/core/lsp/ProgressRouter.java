@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProgressRouter {
   private final Map<String, ProgressListener> listeners = new ConcurrentHashMap<>();
   private final Set<String> serverCreated = ConcurrentHashMap.newKeySet();
+  private static final String TOKEN_PREFIX = "mirrord-ide-jb-";
   private final AtomicLong counter = new AtomicLong();
   private volatile ProgressListener fallback;
 
@@ -28,9 +29,14 @@ public final class ProgressRouter {
 
   /** A fresh token for a request's {@code workDoneToken}; progress for it goes to {@code listener}. */
   public String newToken(ProgressListener listener) {
-    String token = "mirrord-ide-jb-" + counter.incrementAndGet();
+    String token = TOKEN_PREFIX + counter.incrementAndGet();
     listeners.put(token, listener);
     return token;
+  }
+
+  /** Whether {@code token} is one {@link #newToken} makes (even one already released). */
+  public static boolean isClientToken(String token) {
+    return token != null && token.startsWith(TOKEN_PREFIX);
   }
 
   public void release(String token) {
@@ -56,16 +62,27 @@ public final class ProgressRouter {
 
   private void onProgress(JsonElement params) {
     ProgressEvent event = parse(params);
-    if (event == null) {
-      return;
+    if (event != null && !dispatch(event)) {
+      ProgressListener f = fallback;
+      if (f != null) {
+        f.onProgress(event);
+      }
     }
+  }
+
+  /**
+   * Hands a progress value to the listener of its token, for hosts whose LSP client receives
+   * {@code $/progress} itself.
+   *
+   * @return whether a request of this router owns the token (false: leave it to the host)
+   */
+  public boolean dispatch(ProgressEvent event) {
     ProgressListener listener = listeners.get(event.token());
     if (listener == null) {
-      listener = fallback;
+      return false;
     }
-    if (listener != null) {
-      listener.onProgress(event);
-    }
+    listener.onProgress(event);
+    return true;
   }
 
   /** Parses {@code {token, value: {kind, title?, message?, percentage?, cancellable?}}}. */

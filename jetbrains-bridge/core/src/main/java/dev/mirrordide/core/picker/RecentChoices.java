@@ -77,8 +77,10 @@ final class StoredRecentChoices implements RecentChoices {
       return Optional.empty();
     }
     try {
-      if (JsonParser.parseString(value) instanceof JsonObject o
-          && o.get("seq") instanceof JsonElement seq && seq.isJsonPrimitive() && seq.getAsJsonPrimitive().isNumber()) {
+      JsonElement parsed = JsonParser.parseString(value);
+      JsonElement seq = parsed instanceof JsonObject o ? o.get("seq") : null;
+      if (seq != null && seq.isJsonPrimitive() && seq.getAsJsonPrimitive().isNumber()) {
+        JsonObject o = parsed.getAsJsonObject();
         JsonElement target = o.get("target");
         if (target == null || target.isJsonNull()) {
           return Optional.of(new Entry(null, seq.getAsLong()));

@@ -48,7 +48,7 @@ class TargetPickerFlowTest {
   void cancelAbortsAndIsNotRemembered() {
     TargetPickerFlow flow = new TargetPickerFlow(source(), PickerDialogModel::cancel, recent);
     assertInstanceOf(PickerOutcome.Cancelled.class, flow.run("cfg", Map.of()));
-    assertTrue(recent.get("cfg").isEmpty());
+    assertTrue(recent.get(new RecentChoiceKey("cfg", null, "shop")).isEmpty());
     TargetPickerFlow closed = new TargetPickerFlow(source(), m -> null, recent);
     assertInstanceOf(PickerOutcome.Cancelled.class, closed.run("cfg", Map.of()), "closing the dialog is Cancel");
   }
@@ -67,7 +67,9 @@ class TargetPickerFlowTest {
     assertEquals(List.of("shop", "staging"), shown);
     assertEquals(List.of("null", "staging"), fetched);
     assertEquals("shop", s.namespace(), "the item's own namespace is used");
-    assertEquals(new RecentChoice("shop", "deployment/web/container/app"), recent.get("cfg").orElseThrow());
+    assertEquals(new RecentChoice("shop", "deployment/web/container/app"),
+        recent.get(new RecentChoiceKey("cfg", null, "shop")).orElseThrow(), "kept for the namespace the target is in");
+    assertTrue(recent.get(new RecentChoiceKey("cfg", null, "staging")).isEmpty());
   }
 
   @Test

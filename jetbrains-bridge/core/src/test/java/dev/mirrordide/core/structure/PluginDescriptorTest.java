@@ -27,7 +27,7 @@ class PluginDescriptorTest {
   /** Attributes whose value is a class of this plugin (or of the platform, for topics). */
   static final List<String> CLASS_ATTRIBUTES = List.of(
       "implementation", "serviceImplementation", "serviceInterface", "instance", "class", "factoryClass",
-      "implementationClass", "provider");
+      "implementationClass", "provider", "documentMatcher");
 
   static Document parse(Path file) throws Exception {
     DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
@@ -157,5 +157,28 @@ class PluginDescriptorTest {
       patterns.addAll(Arrays.asList(m.getAttribute("patterns").split(";")));
     }
     assertEquals(new TreeSet<>(ConfigFileNames.fileNamePatterns()), new TreeSet<>(patterns));
+  }
+
+  @Test
+  void theLsp4ijServerIsTheManagedServerAndItsInterfaceListsEveryRequest() throws Exception {
+    Document lsp4ij = parse(META_INF.resolve("mirrord-lsp4ij.xml"));
+    String serverId = elements(lsp4ij, "server").get(0).getAttribute("id");
+    Path kotlin = PLUGIN.resolve("src/main/kotlin/dev/mirrordide/jetbrains/lsp4ij");
+    assertTrue(Files.readString(kotlin.resolve("Lsp4ijManagedServer.kt")).contains("SERVER_ID = \"" + serverId + "\""),
+        "run requests go to the server the descriptor declares");
+    assertTrue(elements(lsp4ij, "projectService").stream()
+        .anyMatch(e -> e.getAttribute("serviceInterface").equals("dev.mirrordide.jetbrains.server.ManagedServer")));
+    // LSP4J drops the result of a request its proxy interface does not declare: every request the
+    // core sends must be declared there.
+    String api = Files.readString(kotlin.resolve("MirrordLanguageServerApi.kt"));
+    String core = Files.readString(RealServer.repoRoot().resolve(
+        "jetbrains-bridge/core/src/main/java/dev/mirrordide/core/api/MirrordApi.java"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(mirrord/[A-Za-z]+)\"").matcher(core);
+    int found = 0;
+    while (m.find()) {
+      found++;
+      assertTrue(api.contains("@JsonRequest(\"" + m.group(1) + "\")"), m.group(1) + " is declared for LSP4J");
+    }
+    assertTrue(found >= 6);
   }
 }

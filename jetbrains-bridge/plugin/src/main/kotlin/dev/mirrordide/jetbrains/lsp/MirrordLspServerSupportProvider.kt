@@ -6,11 +6,15 @@ import com.intellij.openapi.vfs.VirtualFile
 import com.intellij.platform.lsp.api.LspServerSupportProvider
 import com.intellij.platform.lsp.api.ProjectWideLspServerDescriptor
 import dev.mirrordide.core.config.ConfigFileNames
+import dev.mirrordide.core.lsp.PlainJson
+import dev.mirrordide.jetbrains.server.ManagedServer
 import dev.mirrordide.jetbrains.server.MirrordServerService
 import dev.mirrordide.jetbrains.settings.MirrordSettings
 
 /**
- * Config diagnostics, completion and hover through the IntelliJ Platform LSP API. Written against
+ * Config diagnostics, completion and hover through the IntelliJ Platform LSP API, where LSP4IJ is
+ * not installed or its mirrord server is disabled (otherwise that server serves the editor and
+ * the run requests: one process per project). Here run requests use a process of their own ([MirrordServerService]). Written against
  * the names declared before the 2026.1.4 rename (LspServerSupportProvider,
  * ProjectWideLspServerDescriptor): still declared (deprecated) after it, so one build works on
  * both sides. Unlike LSP4IJ's name patterns this also matches files in `.mirrord/` folders.
@@ -21,6 +25,8 @@ class MirrordLspServerSupportProvider : LspServerSupportProvider {
         file: VirtualFile,
         serverStarter: LspServerSupportProvider.LspServerStarter,
     ) {
+        // LSP4IJ's server serves the editor wherever it is installed and enabled.
+        if (ManagedServer.of(project)?.isEnabled() == true) return
         if (isMirrordConfig(file)) serverStarter.ensureServerStarted(MirrordLspServerDescriptor(project))
     }
 }
@@ -38,5 +44,5 @@ class MirrordLspServerDescriptor(project: Project) : ProjectWideLspServerDescrip
     }
 
     override fun createInitializationOptions(): Any =
-        mapOf("mirrord" to MirrordSettings.getInstance(project).serverSection().asMap().mapValues { it.value.asString })
+        mapOf("mirrord" to PlainJson.toPlain(MirrordSettings.getInstance(project).serverSection()))
 }

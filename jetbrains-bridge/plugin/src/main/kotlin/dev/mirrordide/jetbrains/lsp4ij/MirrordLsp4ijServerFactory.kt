@@ -3,18 +3,21 @@ package dev.mirrordide.jetbrains.lsp4ij
 import com.intellij.execution.configurations.GeneralCommandLine
 import com.intellij.openapi.project.Project
 import com.intellij.openapi.vfs.VirtualFile
-import com.redhat.devtools.lsp4ij.LanguageServerEnablementSupport
 import com.redhat.devtools.lsp4ij.LanguageServerFactory
+import com.redhat.devtools.lsp4ij.client.LanguageClientImpl
 import com.redhat.devtools.lsp4ij.server.OSProcessStreamConnectionProvider
 import com.redhat.devtools.lsp4ij.server.StreamConnectionProvider
+import dev.mirrordide.core.lsp.PlainJson
 import dev.mirrordide.jetbrains.server.MirrordServerService
 import dev.mirrordide.jetbrains.settings.MirrordSettings
+import org.eclipse.lsp4j.services.LanguageServer
 
 /**
- * Config diagnostics through LSP4IJ, for IDEs without the platform LSP API (Community editions,
- * Android Studio). Disabled where the platform API serves the same files.
+ * The project's `mirrord-ide serve` process wherever LSP4IJ is installed: config diagnostics for
+ * the editor and, through [Lsp4ijManagedServer], the run requests (targets, sessions, config
+ * edits), so a project has one server process. The platform LSP integration stands down then.
  */
-class MirrordLsp4ijServerFactory : LanguageServerFactory, LanguageServerEnablementSupport {
+class MirrordLsp4ijServerFactory : LanguageServerFactory {
     // LSP4IJ 0.12.0 (the version gradle.properties pins), LanguageServerFactory:
     //   @NotNull StreamConnectionProvider createConnectionProvider(@NotNull Project project)
     override fun createConnectionProvider(project: Project): StreamConnectionProvider {
@@ -27,22 +30,15 @@ class MirrordLsp4ijServerFactory : LanguageServerFactory, LanguageServerEnableme
             // LSP4IJ 0.12.0, StreamConnectionProvider:
             //   default Object getInitializationOptions(VirtualFile rootUri)
             override fun getInitializationOptions(rootUri: VirtualFile?): Any =
-                mapOf("mirrord" to MirrordSettings.getInstance(project).serverSection().asMap().mapValues { it.value.asString })
+                mapOf("mirrord" to PlainJson.toPlain(MirrordSettings.getInstance(project).serverSection()))
         }
     }
 
-    // LSP4IJ 0.12.0, LanguageServerEnablementSupport:
-    //   boolean isEnabled(@NotNull Project project)
-    //   void setEnabled(boolean enabled, @NotNull Project project)
-    override fun isEnabled(project: Project): Boolean = !platformLspAvailable
+    // LSP4IJ 0.12.0, LanguageServerFactory:
+    //   @NotNull default LanguageClientImpl createLanguageClient(@NotNull Project project)
+    override fun createLanguageClient(project: Project): LanguageClientImpl = MirrordLanguageClient(project)
 
-    override fun setEnabled(enabled: Boolean, project: Project) {
-        // Follows the platform: nothing to store.
-    }
-
-    private companion object {
-        val platformLspAvailable: Boolean = runCatching {
-            Class.forName("com.intellij.platform.lsp.api.LspServerSupportProvider")
-        }.isSuccess
-    }
+    // LSP4IJ 0.12.0, LanguageServerFactory:
+    //   @NotNull default Class<? extends LanguageServer> getServerInterface()
+    override fun getServerInterface(): Class<out LanguageServer> = MirrordLanguageServerApi::class.java
 }

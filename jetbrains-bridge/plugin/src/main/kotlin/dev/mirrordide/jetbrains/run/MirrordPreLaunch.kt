@@ -117,10 +117,12 @@ class MirrordPreLaunch(private val project: Project) {
             indicator.text = "Starting mirrord..."
             outcome.get()
         }
+        // Recent choices are kept per run configuration, kube context and namespace.
         val flow = TargetPickerFlow(
             { ns -> await(api.targetPickerItems(configUri, ns, false, null), indicator) },
             view,
-            ProjectRecentChoices(project),
+            ProjectRecentChoices.of(project),
+            MirrordServerService.getInstance(project).kubeContext(),
         )
         val launcher = SessionLauncher(api, flow, Duration.ofSeconds(timeoutSeconds.toLong()))
         return try {

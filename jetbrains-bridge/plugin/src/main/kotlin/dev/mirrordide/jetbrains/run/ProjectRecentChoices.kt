@@ -1,27 +1,15 @@
 package dev.mirrordide.jetbrains.run
 
 import com.intellij.openapi.project.Project
-import dev.mirrordide.core.picker.RecentChoice
 import dev.mirrordide.core.picker.RecentChoices
 import dev.mirrordide.jetbrains.settings.MirrordSettings
-import java.util.Optional
 
-/** The last target per run configuration, kept in the project's workspace settings. */
-class ProjectRecentChoices(private val project: Project) : RecentChoices {
-    private val map get() = MirrordSettings.getInstance(project).state.recentChoices
-
-    override fun get(runConfigKey: String): Optional<RecentChoice> {
-        val stored = map[runConfigKey] ?: return Optional.empty()
-        val namespace = stored.substringBefore(SEP).ifEmpty { null }
-        val target = stored.substringAfter(SEP, "").ifEmpty { null }
-        return Optional.of(RecentChoice(namespace, target))
-    }
-
-    override fun put(runConfigKey: String, choice: RecentChoice) {
-        map[runConfigKey] = (choice.namespace() ?: "") + SEP + (choice.target() ?: "")
-    }
-
-    private companion object {
-        const val SEP = "\u0000"
-    }
+/**
+ * The last target per run configuration, kube context and namespace, kept in the project's
+ * workspace settings (`MirrordSettings.State.recentChoices`, in the core's encoding: see
+ * [RecentChoices.over]).
+ */
+object ProjectRecentChoices {
+    fun of(project: Project): RecentChoices =
+        RecentChoices.over(MirrordSettings.getInstance(project).state.recentChoices, RecentChoices.DEFAULT_LIMIT)
 }

@@ -27,7 +27,10 @@ class MirrordSettings : PersistentStateComponent<MirrordSettings.State> {
         var engine: String = "auto"
         /** The mirrord CLI to drive; blank: `mirrord` on PATH, then the IDE extensions' copies. */
         var cliPath: String = ""
-        /** Last target choice per run configuration: key -> "namespace\u0000target" (target empty: targetless). */
+        /**
+         * Last target choices per run configuration, kube context and namespace, written and read by
+         * the core's `RecentChoices.over` (JSON key and value, so the workspace XML stays valid).
+         */
         var recentChoices: MutableMap<String, String> = mutableMapOf()
     }
 
