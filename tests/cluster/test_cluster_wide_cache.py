@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,9 +24,28 @@ NAMESPACES = 8
 PODS = 160  # 20 per namespace, 2 deployments of 10 each
 
 
+def seed() -> dict[str, Any]:
+    found = big_cluster(pods=PODS, namespaces=NAMESPACES)
+    read = ["get", "list", "watch"]
+    found["users"].append(
+        {  # pods everywhere, the other kinds in one namespace only
+            "name": "podsonly",
+            "rules": [
+                {"verbs": read, "resources": ["pods", "namespaces"]},
+                {
+                    "verbs": read,
+                    "resources": ["deployments", "statefulsets", "jobs", "cronjobs", "rollouts"],
+                    "namespaces": [namespace_name(0)],
+                },
+            ],
+        }
+    )
+    return found
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[SimCluster]:
-    with running_cluster(big_cluster(pods=PODS, namespaces=NAMESPACES)) as sim:
+    with running_cluster(seed()) as sim:
         yield sim
 
 
@@ -152,6 +172,31 @@ def test_rbac_without_cluster_wide_reads_falls_back_per_namespace(cluster: SimCl
         assert {t.namespace for t in one.targets} == {namespace_name(2)}
         with pytest.raises(Forbidden):
             await service.list_targets(namespace_name(6))
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        service.close()
+
+
+def test_kinds_forbidden_cluster_wide_are_read_per_namespace(cluster: SimCluster) -> None:
+    cluster.requests.clear()
+    service = service_for(cluster, "podsonly")
+
+    async def scenario() -> None:
+        listing = await service.list_targets(all_namespaces=True)
+        pods = [t for t in listing.targets if t.kind == "pod"]
+        deployments = [t for t in listing.targets if t.kind == "deployment"]
+        assert len(pods) == PODS
+        assert {t.namespace for t in deployments} == {namespace_name(0)}
+        assert "deployment" in listing.hidden
+        assert any("deployments hidden" in w for w in listing.to_json()["warnings"])
+        requests = target_lists(cluster, "podsonly")
+        # Pods: one cluster-wide list, never namespace by namespace.
+        assert not [p for p, _ in requests if "/namespaces/" in p and p.endswith("/pods")]
+        assert [
+            p for p, _ in requests if p.endswith(f"/namespaces/{namespace_name(0)}/deployments")
+        ]
 
     try:
         asyncio.run(scenario())

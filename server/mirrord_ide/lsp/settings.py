@@ -40,17 +40,8 @@ class MirrordSettings(BaseModel):
 
     @classmethod
     def of(cls, settings: Mapping[str, Any]) -> MirrordSettings:
-        """The typed view of values `check_setting` accepted (anything else is dropped)."""
-        clean: dict[str, Any] = {}
-        for key in SETTING_KEYS:
-            if key in settings:
-                try:
-                    value = check_setting(key, settings[key])
-                except ValueError:
-                    continue
-                if value is not None:
-                    clean[key] = value
-        return cls.model_validate(clean)
+        """The settings a section gives on its own (values of the wrong shape are dropped)."""
+        return merge_settings(cls(), settings)[0]
 
 
 def merge_settings(

@@ -13,7 +13,7 @@ class ConfigFileNamesTest {
   @CsvSource({
     "app, mirrord.json, true", "app, mirrord.toml, true", "app, mirrord.yaml, true", "app, mirrord.yml, true",
     "app, staging.mirrord.json, true", "app, a.b.mirrord.yml, true", ".mirrord, anything.json, true",
-    ".mirrord, x.toml, true", "app, package.json, false", "app, mirrord.txt, false", "app, .mirrord.json, false",
+    ".mirrord, x.toml, true", "app, package.json, false", "app, mirrord.txt, false", "app, .mirrord.json, true", "app, mirrord.JSON, false",
     "app, notmirrord.json, false", "app, mirrord.json.bak, false", ".mirrord, notes.md, false", "mirrord, x.json, false",
   })
   void matchesTheContractsNames(String parent, String name, boolean expected) {

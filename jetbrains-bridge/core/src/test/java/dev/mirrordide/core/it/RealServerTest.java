@@ -74,6 +74,25 @@ class RealServerTest {
   }
 
   @Test
+  void setTargetEditsAConfigKeepingItsComments() throws Exception {
+    Path config = dir.resolve("team.mirrord.toml");
+    String text = "# agent settings\n[agent]\nttl = 3\n";
+    Files.writeString(config, text);
+    dev.mirrordide.core.api.TargetEdit edit = await(api.setTarget(config.toUri().toString(), "deploy/api", "shop"));
+    assertFalse(edit.createsFile());
+    assertEquals("target = { path = \"deployment/api\", namespace = \"shop\" }\n\n" + text, edit.applyTo(text));
+
+    Path missing = dir.resolve("new").resolve("mirrord.yaml");
+    dev.mirrordide.core.api.TargetEdit created = await(api.setTarget(missing.toUri().toString(), null, null));
+    assertTrue(created.createsFile());
+    assertEquals("target: targetless\n", created.applyTo(null));
+
+    ExecutionException bad = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> await(api.setTarget(config.toUri().toString(), "pods/api", null)));
+    assertEquals(dev.mirrordide.core.lsp.ErrorKind.INVALID_CONFIG, ((MirrordRequestException) bad.getCause()).kind());
+  }
+
+  @Test
   void initializeAnnouncesCapabilities() {
     assertTrue(client.isAlive());
     assertNotNull(client.serverCapabilities().get("textDocumentSync"), client.serverCapabilities().toString());
