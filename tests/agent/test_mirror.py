@@ -179,6 +179,32 @@ async def test_nothing_listening_is_counted_and_reported_once() -> None:
     assert mirror.open_connections == 0
 
 
+async def test_nothing_listening_right_after_the_start_is_only_counted() -> None:
+    # The IDE starts the debuggee after the session is up: traffic that arrives
+    # first is expected to find nothing listening and is not worth a warning.
+    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = int(probe.sockets[0].getsockname()[1])
+    probe.close()
+    await probe.wait_closed()
+    notices: list[str] = []
+    mirror = Mirror(
+        send=[].append, local_port=lambda remote: port, notice=notices.append, quiet_for=0.3
+    )
+    mirror.handle(new_connection(1, 80))
+    for _ in range(100):
+        if mirror.stats.unreachable == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert mirror.stats.unreachable == 1 and notices == []
+    await asyncio.sleep(0.35)
+    mirror.handle(new_connection(2, 80))
+    for _ in range(100):
+        if mirror.stats.unreachable == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len(notices) == 1 and f"127.0.0.1:{port}" in notices[0]
+
+
 async def test_agent_error_aborts_the_replay(listener: Listener) -> None:
     mirror = mirror_to(listener.port, [])
     mirror.handle(start(5, 80, body=[b"x"], is_last=False))

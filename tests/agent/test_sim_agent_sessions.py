@@ -119,7 +119,7 @@ async def notices() -> Recorder:
 async def sessions(
     cluster: SimCluster, kube: AgentKube, ended: Recorder, notices: Recorder
 ) -> AsyncIterator[SessionManager]:
-    manager = manager_for(kube, on_ended=ended, on_notice=notices)
+    manager = manager_for(kube, on_ended=ended, on_notice=notices, quiet_start=0.0)
     yield manager
     await manager.stop_all()
     assert await wait_no_agents(cluster) == []

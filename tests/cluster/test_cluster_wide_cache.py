@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mirrord_ide.cluster.catalog import KINDS, Catalog
+from mirrord_ide.cluster.catalog import KINDS, MAX_CACHED_OBJECTS, Catalog
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_ide.errors import Forbidden
@@ -121,6 +121,12 @@ def test_all_namespaces_lists_and_watches_each_kind_once(cluster: SimCluster) ->
         assert any(t.name == "late-pod" for t in everything.targets)
         assert not [p for p, watch in target_lists(cluster, "admin") if "/namespaces/" in p]
         cluster.store.delete("pods", namespace_name(3), "late-pod")
+        deadline = time.monotonic() + 10
+        while await seen():  # and its deletion is seen too
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        others = await service.list_targets(namespace_name(4))
+        assert len([t for t in others.targets if t.kind == "pod"]) == PODS // NAMESPACES
 
     try:
         asyncio.run(scenario())
@@ -261,4 +267,6 @@ def test_idle_and_oversized_scopes_are_dropped_with_their_watches(cluster: SimCl
 
 def test_catalog_defaults_bound_memory() -> None:
     catalog = Catalog(object())  # type: ignore[arg-type]
-    assert catalog.max_objects >= 100_000 and catalog.idle_seconds > 0
+    assert catalog.max_objects == MAX_CACHED_OBJECTS and catalog.idle_seconds > 0
+    # The documented big cluster (50,000 pods, 5,000 deployments) fits in the budget.
+    assert MAX_CACHED_OBJECTS >= 55_000

@@ -44,7 +44,7 @@ def test_error_codes_come_from_the_contract() -> None:
     for kind, code in codes.items():
         error = to_response_error(MirrordError("m", kind=kind))
         assert error.code == code
-        assert error.data["kind"] == kind
+        assert error.data is not None and error.data["kind"] == kind
 
 
 def test_schemas_are_valid_json_schema() -> None:

@@ -4,6 +4,7 @@ only clients that ask for stored listings (`allowStale`) ever get one."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
             for _ in range(100):  # stored in the background
                 if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
                     break
-                await _sleep()
+                await asyncio.sleep(0.05)
         finally:
             await stop(lsp)
         stored = list((cache / "mirrord-ide" / "targets").glob("*.snapshot"))
@@ -106,7 +107,7 @@ async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -
             for _ in range(100):
                 if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
                     break
-                await _sleep()
+                await asyncio.sleep(0.05)
         finally:
             await stop(lsp)
         cluster.store.delete("pods", "shop", "debug")
@@ -128,7 +129,7 @@ async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
             for _ in range(100):
                 if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
                     break
-                await _sleep()
+                await asyncio.sleep(0.05)
         finally:
             await stop(lsp)
         (stored,) = (cache / "mirrord-ide" / "targets").glob("*.snapshot")
@@ -141,9 +142,3 @@ async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
             assert "pod/debug" in picker_paths(result)
         finally:
             await stop(lsp)
-
-
-async def _sleep() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.05)

@@ -12,7 +12,9 @@ HTTP/1.1 bytes. What the debuggee answers is read and discarded.
 
 A local port with nothing listening is counted and reported once through
 `notice`; the mirrored connection is dropped (the agent is told to stop
-sending it), never retried.
+sending it), never retried. Refusals within `quiet_for` seconds of the
+start are only counted: the IDE starts the debuggee after the session is
+up, and traffic that arrives before it listens is expected, not a problem.
 """
 
 from __future__ import annotations
@@ -195,8 +197,10 @@ class Mirror:
         pause: Callable[[], None] = lambda: None,
         resume: Callable[[], None] = lambda: None,
         host: str = LOCAL_HOST,
+        quiet_for: float = 0.0,
     ) -> None:
         self._loop = asyncio.get_running_loop()
+        self._report_from = self._loop.time() + quiet_for
         self._send = send
         self._local_port = local_port
         self._notice = notice
@@ -305,6 +309,8 @@ class Mirror:
         except ConnectionRefusedError:
             self.stats.unreachable += 1
             self._drop(local)
+            if self._loop.time() < self._report_from:
+                return
             if local.port not in self.stats.unreachable_ports:
                 self.stats.unreachable_ports.add(local.port)
                 mapped = "" if local.port == remote_port else f" (remote port {remote_port})"

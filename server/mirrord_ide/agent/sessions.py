@@ -60,6 +60,9 @@ SERVER_EXIT = "server-exit"
 # After the agent connection drops, how long to wait for the pod watch to
 # tell whether the agent itself went away (then the reason is agent-exited).
 EXIT_GRACE = 1.5
+# Seconds after a session starts during which mirrored traffic that finds nothing
+# listening is only counted: the IDE starts the debuggee after the session is up.
+QUIET_START = 20.0
 # First pause (seconds) before watching the agent pod again after a watch ends;
 # it grows while watches keep ending early.
 WATCH_RETRY = 0.5
@@ -246,6 +249,7 @@ class SessionManager:
         on_ended: EndedCallback | None = None,
         on_notice: NoticeCallback | None = None,
         keepalive: tuple[float, float] = (PING_INTERVAL, PONG_TIMEOUT),
+        quiet_start: float = QUIET_START,
     ) -> None:
         self._kube_factory = kube
         self.owner = owner or current_owner()
@@ -253,6 +257,7 @@ class SessionManager:
         self._on_ended = on_ended
         self._on_notice = on_notice
         self._keepalive = keepalive
+        self._quiet_start = quiet_start
         self._sessions: dict[str, Session] = {}
         self._starting: set[asyncio.Task[Any]] = set()
         self._ending: set[asyncio.Task[None]] = set()
@@ -355,6 +360,7 @@ class SessionManager:
             notice=lambda message: self._notice(session_id, message),
             pause=connection.pause_reading,
             resume=connection.resume_reading,
+            quiet_for=self._quiet_start,
         )
         session.mirror = mirror
         connection.traffic = mirror.handle

@@ -275,6 +275,11 @@ def set_target_edits(
     if node is None:
         value = target_value(target, namespace, None)
         return [_insert_target(parsed, value)]
+    if any(d.path == ("target",) for d in parsed.duplicates):
+        raise TargetEditError("`target` is set more than once")
+    start, end = editor.offset(node.range.start), editor.offset(node.range.end)
+    if "{{" in parsed.text[start:end] or "{%" in parsed.text[start:end]:
+        raise TargetEditError("`target` is written with a template")
     value = target_value(target, namespace, node.value)
     if not isinstance(value, dict) and node.kind == "object" and not editor.is_flow(node):
         if parsed.fmt == "toml":
