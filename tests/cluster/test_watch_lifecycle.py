@@ -101,9 +101,13 @@ def test_an_unused_watch_stops_and_a_new_request_restarts_it(
 
     async def scenario() -> None:
         await cache.ensure(5.0)
+        pod = {"metadata": {"name": "p", "namespace": "default", "resourceVersion": "8"}}
+        assert cache._apply({"type": "ADDED", "object": pod})
+        assert len(cache) == 1
         await asyncio.sleep(1.5)
         opened = len(client.opens)
         assert cache._thread is None and not cache.fresh  # the watch ended itself
+        assert len(cache) == 0 and cache.items() == []  # and its objects are freed
         await asyncio.sleep(1.0)
         assert len(client.opens) == opened  # and stays ended
         await cache.ensure(5.0)  # someone needs the kind again: list, watch

@@ -8,8 +8,8 @@ fresh); `410 Gone` means that version is too old, so the kind is listed again.
 Every end of a watch, error or not, is followed by a pause that grows while
 watches keep ending early (bounded, with jitter). While a watch is broken,
 requests list afresh instead of trusting a possibly stale cache. A kind nobody
-asked for in `IDLE_SECONDS` stops being watched; a namespace that turns out not
-to exist is dropped at once.
+asked for in `IDLE_SECONDS` stops being watched and frees its objects; a
+namespace that turns out not to exist is dropped at once.
 
 The all-namespaces view lists and watches each kind once for the whole cluster
 (when RBAC allows it). While that cluster-wide cache is current it also answers
@@ -336,10 +336,15 @@ class KindCache:
         while not self._stop.is_set():
             with self._thread_lock:
                 if time.monotonic() - self.last_used > IDLE_SECONDS:
-                    # Nobody asked for this kind in a while: stop watching. The next
-                    # request lists it afresh and starts a new watch.
+                    # Nobody asked for this kind in a while: stop watching and free
+                    # its objects. The next request lists it afresh and watches again.
                     self.watch_healthy = False
                     self._thread = None
+                    with self._lock:
+                        self._items, self._values = {}, None
+                        self._by_ns, self._ns_values = {}, {}
+                        self.synced = False
+                        self.generation += 1
                     return
             opened = time.monotonic()
             try:

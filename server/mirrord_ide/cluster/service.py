@@ -197,8 +197,7 @@ class ClusterService:
         key = self._snapshot_key(namespace, all_namespaces)
         if key is None:
             return None
-        stored = self.snapshots.load(key, rules_fingerprint(rules))
-        return stored
+        return self.snapshots.load(key, rules_fingerprint(rules))
 
     def keep(self, listing: TargetListing, rules: TargetRules) -> None:
         """Note that the view was listed live, and store the listing on disk in the
