@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from mirrord_ide.cluster.kinds import TARGET_KINDS
 from mirrord_ide.cluster.targets import KIND_ORDER, Target
 from mirrord_ide.config.precedence import (
@@ -163,9 +165,18 @@ def _grouped(targets: Iterable[Target]) -> dict[str, list[Target]]:
     return groups
 
 
-def picker_items(data: PickerInput) -> dict[str, Any]:
+@dataclass(slots=True)
+class _TargetRun:
+    """Target items not built yet: a big cluster has tens of thousands."""
+
+    targets: list[Target]
+    all_namespaces: bool
+
+
+def _build(data: PickerInput) -> tuple[dict[str, Any], list[dict[str, Any] | _TargetRun]]:
+    """The result without its items, and the items (runs of targets left unbuilt)."""
     needle = (data.filter or "").strip().lower()
-    items: list[dict[str, Any]] = []
+    items: list[dict[str, Any] | _TargetRun] = []
 
     for text in [*data.messages, *data.preselection.problems]:
         items.append(_message(text))
@@ -189,7 +200,7 @@ def picker_items(data: PickerInput) -> dict[str, Any]:
             if not group:
                 continue
             items.append({"label": SECTION_TITLES.get(kind, kind), "kind": "separator"})
-            items.extend(_target_item(t, data.all_namespaces) for t in group)
+            items.append(_TargetRun(group, data.all_namespaces))
             shown += len(group)
         if shown == 0 and not data.messages:
             where = "any namespace" if data.all_namespaces else f"namespace {data.namespace}"
@@ -227,10 +238,52 @@ def picker_items(data: PickerInput) -> dict[str, Any]:
         "namespace": data.namespace,
         "skipDialog": choice is not None,
         "preselected": choice,
-        "items": items,
+        "items": [],
     }
     if data.preselection.source:
         result["preselectedBy"] = data.preselection.source
     if data.all_namespaces:
         result["allNamespaces"] = True
+    return result, items
+
+
+def picker_items(data: PickerInput) -> dict[str, Any]:
+    result, parts = _build(data)
+    items: list[dict[str, Any]] = result["items"]
+    for part in parts:
+        if isinstance(part, _TargetRun):
+            items.extend(_target_item(t, part.all_namespaces) for t in part.targets)
+        else:
+            items.append(part)
     return result
+
+
+# Target items encoded this many at a time: the JSON of a big cluster's picker is
+# made without holding a dict per target all at once.
+_CHUNK = 2048
+
+
+def picker_items_json(data: PickerInput, extra: Mapping[str, Any] | None = None) -> bytes:
+    """`picker_items(data)` (with `extra` fields added) as JSON bytes, the same bytes
+    `orjson.dumps` would make of it, using far less memory for big target lists."""
+    result, parts = _build(data)
+    result.update(extra or {})
+    encoded: list[bytes] = []
+    for part in parts:
+        if isinstance(part, _TargetRun):
+            for i in range(0, len(part.targets), _CHUNK):
+                chunk = part.targets[i : i + _CHUNK]
+                encoded.append(
+                    orjson.dumps([_target_item(t, part.all_namespaces) for t in chunk])[1:-1]
+                )
+        else:
+            encoded.append(orjson.dumps(part))
+    # Every string in the shell is escaped, so the first bare `"items":[]` is the key.
+    head, tail = orjson.dumps(result).split(b'"items":[]', 1)
+    out: list[bytes] = [head, b'"items":[']
+    for i, piece in enumerate(encoded):
+        if i:
+            out.append(b",")
+        out.append(piece)
+    out += [b"]", tail]
+    return b"".join(out)  # one copy of what may be megabytes

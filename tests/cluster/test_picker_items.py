@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from mirrord_ide.cluster.targets import Target
@@ -12,6 +13,7 @@ from mirrord_ide.picker import (
     choose_namespace,
     choose_preselection,
     picker_items,
+    picker_items_json,
 )
 
 pytestmark = pytest.mark.timeout(30)
@@ -200,3 +202,28 @@ def test_operator_kinds_are_offered_only_with_the_operator(config: object, avail
         if not available:
             assert item["detail"].startswith("needs the mirrord operator")
             assert "unavailable: needs the mirrord operator" in item["description"]
+
+
+@pytest.mark.parametrize("count", [0, 3, 2048, 2049, 5000])
+@pytest.mark.parametrize("needle", [None, "svc-1", "nothing-matches"])
+def test_encoded_items_are_the_items_encoded(count: int, needle: str | None) -> None:
+    many = [
+        Target(f"pod/svc-{i}", "pod", f"svc-{i}", f"team-{i % 7}", "app", i % 5 != 0, None)
+        if i % 5
+        else Target(f"pod/svc-{i}", "pod", f"svc-{i}", f"team-{i % 7}", "app", False, "Pending")
+        for i in range(count)
+    ]
+    many += [Target("deployment/web", "deployment", "web", "team-1", None, True)]
+    for all_namespaces in (False, True):
+        data = PickerInput(
+            namespace='odd "items":[] name',
+            targets=many,
+            namespaces=["team-1", "team-2"],
+            all_namespaces=all_namespaces,
+            messages=["a message"],
+            preselection=Preselection("pod/svc-3", "config"),
+            filter=needle,
+        )
+        assert picker_items_json(data) == orjson.dumps(picker_items(data))
+        with_stale = orjson.loads(picker_items_json(data, {"stale": True}))
+        assert with_stale == {**picker_items(data), "stale": True}

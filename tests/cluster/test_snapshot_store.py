@@ -200,3 +200,15 @@ def test_context_identity_reads_names_only(tmp_path: Path) -> None:
     other = context_identity(KubeSettings(kubeconfig=str(kubeconfig), context="other"))
     assert other.namespace == "default"
     assert "s3cr3t" not in repr(found)
+
+
+@pytest.mark.parametrize("count", [0, 5, 2048, 2049, 6000])
+def test_listing_bytes_are_its_json(count: int) -> None:
+    targets = [
+        Target(f"pod/p-{i}", "pod", f"p-{i}", f"ns-{i % 3}", "app", i % 2 == 0, None)
+        if i % 2 == 0
+        else Target(f"pod/p-{i}", "pod", f"p-{i}", f"ns-{i % 3}", "app", False, "Pending")
+        for i in range(count)
+    ]
+    listing = TargetListing("ns-0", targets, {"job": "forbidden"}, ["w"], all_namespaces=True)
+    assert listing.encoded() == orjson.dumps(listing.to_json())

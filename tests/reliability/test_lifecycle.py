@@ -94,12 +94,14 @@ def hold_step(cluster: SimCluster, step: str) -> Callable[[], None]:
     if step == "Waiting for agent":
         cluster.options.schedule_delay = HOLD
         return lambda: setattr(cluster.options, "schedule_delay", 0.05)
-    # Resolving reads the deployment; creating posts the Job; connecting
-    # finishes reading the target's env sources (its config map).
+    # Resolving reads the deployment; creating posts the Job; connecting opens
+    # the port-forward to the agent pod (a `get` of its `portforward`
+    # subresource; the agent's log, read while waiting, is held as well). The
+    # target's env comes from the agent over the forward: no config map is read.
     resource, verb = {
         "Resolving target": ("deployments", "get"),
         "Creating agent": ("jobs", "create"),
-        "Connecting": ("configmaps", "get"),
+        "Connecting": ("pods", "get"),
     }[step]
     rule = cluster.faults.add(resource=resource, verb=verb, latency=HOLD)
     return lambda: cluster.faults.remove(rule)

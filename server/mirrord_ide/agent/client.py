@@ -173,12 +173,16 @@ class AgentConnection(asyncio.Protocol):
         future: asyncio.Future[Any] = self._loop.create_future()
         self._waiting[answer].append(future)
         self.send(message)
-        done, _ = await asyncio.wait(
-            {future, self.ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
+        try:
+            done, _ = await asyncio.wait(
+                {future, self.ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            if not future.done():
+                # Cancelled or unanswered: the answer, if it comes, is not this caller's.
+                future.cancel()
         if future in done:
             return future.result()
-        future.cancel()
         if self.ended.done():
             _, why = self.ended.result()
             raise AgentError(
@@ -291,10 +295,14 @@ class AgentConnection(asyncio.Protocol):
             transport.close()
         else:
             self._end("stopped", "the session was stopped")
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._keepalive
+        keepalive = self._keepalive
+        if keepalive is not None and keepalive is not asyncio.current_task():
+            keepalive.cancel()
+            # `asyncio.wait`, not `await keepalive`: a cancellation of the caller
+            # must propagate, not be taken for the keep-alive's own.
+            await asyncio.wait({keepalive})
+            if not keepalive.cancelled():
+                keepalive.exception()  # retrieved: the connection is closed either way
 
 
 def _drop(message: Any) -> None:

@@ -29,7 +29,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -409,11 +409,9 @@ class ExtRun:
         """The CLI closed stdout or failed its root task: wait (briefly) for its exit
         and its error report."""
         assert self.process is not None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.process.wait(), EXIT_GRACE)
+        await _wait_a_while(self.process.wait(), EXIT_GRACE)
         if self._stderr_task is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._stderr_task), 1.0)
+            await _wait_a_while(self._stderr_task, 1.0)
         return exit_error(self.process.returncode, self.stderr_text)
 
     async def watch(self) -> tuple[str, str] | None:
@@ -428,8 +426,7 @@ class ExtRun:
                     pass
         returncode = await process.wait()
         if self._stderr_task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._stderr_task), 1.0)
+            await _wait_a_while(self._stderr_task, 1.0)
         if self._terminated:
             return None
         if returncode != 0:
@@ -471,8 +468,7 @@ class ExtRun:
         loop = asyncio.get_running_loop()
         pgid = process.pid
         if process.returncode is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), max(0.0, until - loop.time()))
+            await _wait_a_while(process.wait(), max(0.0, until - loop.time()))
         while process.returncode is not None and loop.time() < until:
             reap_group(pgid)
             if not group_alive(pgid):
@@ -486,6 +482,21 @@ class ExtRun:
             return None
         signal_group(self.process.pid, signal.SIGKILL)
         return self.process.pid
+
+
+async def _wait_a_while(awaitable: Awaitable[Any], timeout: float) -> None:
+    """Wait up to `timeout` seconds for `awaitable` to finish, leaving it running
+    (a task) or cancelling it (a coroutine) when time is up; its outcome is not
+    looked at. Unlike `wait_for` on Python 3.11, a cancellation of the caller
+    that arrives as `awaitable` finishes is never swallowed: it always raises."""
+    future = asyncio.ensure_future(awaitable)
+    try:
+        await asyncio.wait({future}, timeout=timeout)
+    finally:
+        if not future.done() and not isinstance(awaitable, asyncio.Future):
+            future.cancel()
+    if future.done() and not future.cancelled():
+        future.exception()  # retrieved: a failure here is not worth a log line
 
 
 def _decode(raw: bytes) -> dict[str, Any] | None:

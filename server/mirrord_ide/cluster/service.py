@@ -35,6 +35,7 @@ from mirrord_ide.errors import Forbidden, MirrordError, NotFound
 from mirrord_ide.names import check_namespace
 
 DEFAULT_TIMEOUT = 10.0
+ENCODE_CHUNK = 2048
 NAMESPACE_TTL = 10.0
 
 
@@ -70,14 +71,27 @@ class TargetListing:
     def encoded(self) -> bytes:
         """`to_json()` as JSON bytes, encoded once per listing."""
         if self._encoded is None:
-            kept = self._json
-            self._encoded = orjson.dumps(self.to_json())
-            if kept is None:
-                self._json = None  # a dict per target is a lot to keep for a big cluster
+            if self._json is not None or len(self.targets) <= ENCODE_CHUNK:
+                self._encoded = orjson.dumps(self.to_json())
+            else:
+                # A big cluster's targets, a chunk at a time: never a dict per target
+                # for all of them at once. The envelope's strings are escaped, so its
+                # first bare `"targets":[]` is the key.
+                shell = self.to_json(with_targets=False)
+                head, tail = orjson.dumps(shell).split(b'"targets":[]', 1)
+                parts = [head, b'"targets":[']
+                for i in range(0, len(self.targets), ENCODE_CHUNK):
+                    chunk = self.targets[i : i + ENCODE_CHUNK]
+                    if i:
+                        parts.append(b",")
+                    parts.append(orjson.dumps([t.to_json() for t in chunk])[1:-1])
+                parts += [b"]", tail]
+                self._encoded = b"".join(parts)
         return self._encoded
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"namespace": self.namespace, "targets": self.targets_json()}
+    def to_json(self, *, with_targets: bool = True) -> dict[str, Any]:
+        targets = self.targets_json() if with_targets else []
+        out: dict[str, Any] = {"namespace": self.namespace, "targets": targets}
         warnings = self.warnings + [f"{kind}s hidden: {why}" for kind, why in self.hidden.items()]
         if warnings:
             out["warnings"] = warnings

@@ -48,13 +48,14 @@ def install(protocol: Any) -> None:
         if writer is None:
             log.error("no transport to send a response on")
             return
-        body = b'{"jsonrpc":"2.0","id":' + orjson.dumps(data.id) + b',"result":' + result.raw + b"}"
+        prefix = b'{"jsonrpc":"2.0","id":' + orjson.dumps(data.id) + b',"result":'
         header = (
-            f"Content-Length: {len(body)}\r\n"
+            f"Content-Length: {len(prefix) + len(result.raw) + 1}\r\n"
             f"Content-Type: {protocol.CONTENT_TYPE}; charset={protocol.CHARSET}\r\n\r\n"
         ).encode("ascii")
         try:
-            written = writer.write(header + body)
+            # One copy of a result that may be megabytes long, not one per `+`.
+            written = writer.write(b"".join((header, prefix, result.raw, b"}")))
             if inspect.isawaitable(written):
                 asyncio.ensure_future(written)
         except BrokenPipeError:

@@ -24,7 +24,7 @@ from mirrord_ide.lsp.lifecycle import Lifecycle
 from mirrord_ide.lsp.protocol import MirrordProtocol
 from mirrord_ide.lsp.settings import SETTING_KEYS, MirrordSettings, merge_settings
 from mirrord_ide.lsp.state import AnalyzedDocument, ServerState
-from mirrord_ide.lsp.stdio import FrameReader, serve
+from mirrord_ide.lsp.stdio import FrameReader, run_to_exit, serve
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class MirrordLanguageServer(LanguageServer):
         protocol = self.protocol
         assert isinstance(protocol, MirrordProtocol)
         try:
-            asyncio.run(serve(self._stdin_reader.read, protocol.handle_body, self._stop_event))
+            run_to_exit(serve(self._stdin_reader.read, protocol.handle_body, self._stop_event))
         except BrokenPipeError:
             log.info("the client closed the connection")
         except (KeyboardInterrupt, SystemExit):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import importlib
 import logging
@@ -178,14 +179,24 @@ async def load_config(ls: Any, uri: str | None) -> Any:
 
 class ProgressReporter:
     """Work-done progress on the client's token (or one we create). When the
-    client cancels the token (`window/workDoneProgress/cancel`), `on_cancel`
-    runs on the event loop."""
+    client cancels the token (`window/workDoneProgress/cancel`), the function
+    given to `on_cancel` runs on the event loop, whether the cancel came before
+    the first report, between two reports, or before `on_cancel` was called."""
 
     def __init__(self, ls: Any, token: Any) -> None:
         self.ls = ls
         self.token = token
         self.begun = False
-        self.on_cancel: Callable[[], None] | None = None
+        self.cancel_requested = False
+        self._on_cancel: Callable[[], None] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        # pygls cancels the token's future on `window/workDoneProgress/cancel`, and
+        # ignores a cancel for a token it does not know: the token is known from now
+        # on, not only from the first report (`begin` reuses this future).
+        progress = ls.work_done_progress
+        cancelled = progress.tokens.setdefault(token, concurrent.futures.Future())
+        cancelled.add_done_callback(self._cancelled_from_any_thread)
 
     @classmethod
     async def open(cls, ls: Any, token: Any) -> ProgressReporter | None:
@@ -201,6 +212,30 @@ class ProgressReporter:
                 return None
         return cls(ls, token)
 
+    def on_cancel(self, fn: Callable[[], None]) -> None:
+        """Run `fn` when the client cancels the token (now, if it already has)."""
+        self._on_cancel = fn
+        if self.cancel_requested:
+            fn()
+
+    def _cancelled_from_any_thread(self, future: concurrent.futures.Future[Any]) -> None:
+        if not future.cancelled():
+            return
+        if threading.get_ident() == self._thread:
+            # pygls handles the notification on the event loop: cancel right away,
+            # so a launch that finishes in the same loop turn still sees it.
+            self._cancel()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to cancel
+            self._loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        if self.cancel_requested:
+            return
+        self.cancel_requested = True
+        if self._on_cancel is not None:
+            self._on_cancel()
+
     def __call__(self, title: str, message: str | None, percentage: int | None) -> None:
         progress = self.ls.work_done_progress
         text = f"{title}: {message}" if message else title
@@ -214,23 +249,17 @@ class ProgressReporter:
             title="mirrord", message=text, percentage=percentage or 0, cancellable=True
         )
         progress.begin(self.token, begin)
-        cancelled = progress.tokens.get(self.token)
-        if cancelled is not None:
-            loop = asyncio.get_running_loop()
-            cancelled.add_done_callback(lambda _: loop.call_soon_threadsafe(self._cancel))
-
-    def _cancel(self) -> None:
-        if self.on_cancel is not None:
-            self.on_cancel()
 
     def end(self, message: str) -> None:
+        """End the progress (when it began) and forget the token."""
+        self._on_cancel = None
+        progress = self.ls.work_done_progress
+        if progress.tokens.get(self.token) is not None:
+            progress.tokens.pop(self.token, None)
         if not self.begun:
             return
         self.begun = False
-        self.on_cancel = None
-        progress = self.ls.work_done_progress
         progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-        progress.tokens.pop(self.token, None)
 
 
 # -- handlers -----------------------------------------------------------------------
@@ -325,9 +354,23 @@ async def _stop(ls: MirrordLanguageServer, session_id: str) -> bool:
 
 
 async def start_session(ls: MirrordLanguageServer, params: StartSessionParams) -> dict[str, Any]:
-    config = await load_config(ls, params.config_uri)
+    reporter: ProgressReporter | None = None
+    if params.work_done_token is not None:
+        # The client's token is known before anything else runs: a cancel the
+        # client sends early is not lost.
+        reporter = await ProgressReporter.open(ls, params.work_done_token)
+    try:
+        config = await load_config(ls, params.config_uri)
+    except BaseException:
+        if reporter is not None:
+            reporter.end("failed")
+        raise
     request = start_request(params, config)
-    reporter = await ProgressReporter.open(ls, params.work_done_token)
+    if reporter is None:
+        reporter = await ProgressReporter.open(ls, None)
+    if reporter is not None and reporter.cancel_requested:
+        reporter.end("cancelled")
+        raise Cancelled("the session start was cancelled")
     launch = asyncio.ensure_future(_launch(ls, params, request, reporter))
     progress_cancelled = False
 
@@ -337,7 +380,7 @@ async def start_session(ls: MirrordLanguageServer, params: StartSessionParams) -
         launch.cancel()
 
     if reporter is not None:
-        reporter.on_cancel = cancel_from_progress
+        reporter.on_cancel(cancel_from_progress)
     try:
         result: dict[str, Any] = await asyncio.shield(launch)
     except asyncio.CancelledError:
@@ -353,10 +396,16 @@ async def start_session(ls: MirrordLanguageServer, params: StartSessionParams) -
             reporter.end("cancelled")
         raise
     except MirrordError as error:
+        if progress_cancelled and not isinstance(error, Cancelled):
+            # Cancelled, then failed while stopping: the answer is still "cancelled".
+            log.info("a cancelled session start ended with an error: %s", error)
+            if reporter is not None:
+                reporter.end("cancelled")
+            raise Cancelled("the session start was cancelled") from None
         if reporter is not None:
             reporter.end(f"failed: {error.message}")
         raise
-    if progress_cancelled:
+    if progress_cancelled or (reporter is not None and reporter.cancel_requested):
         # The cancel raced with the last step: undo the session it produced.
         await _stop(ls, result["sessionId"])
         if reporter is not None:

@@ -25,7 +25,9 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +190,52 @@ async def serve(
                 handle(body)
             except Exception:  # noqa: BLE001 - one message must not end the server
                 log.exception("unable to handle a message")
+
+
+# Seconds the tasks still running when the input ends get to finish once cancelled.
+EXIT_CANCEL_GRACE = 2.0
+
+
+def run_to_exit(main: Coroutine[Any, Any, None], grace: float = EXIT_CANCEL_GRACE) -> None:
+    """`asyncio.run(main)` with a bounded end: the tasks still running when `main`
+    returns are cancelled (again every 0.1 s, as a cancellation can be swallowed)
+    and get `grace` seconds to finish. One that is still running then is left
+    behind with a warning: the process exits anyway and its exit handlers end the
+    sessions (`asyncio.run` would wait for it forever)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            _cancel_remaining(loop, grace)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _cancel_remaining(loop: asyncio.AbstractEventLoop, grace: float) -> None:
+    pending = {task for task in asyncio.all_tasks(loop) if not task.done()}
+    deadline = time.monotonic() + grace
+    while pending:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            for task in pending:
+                log.warning("exiting without waiting for %r", task)
+            return
+        for task in pending:
+            task.cancel()
+        done, pending = loop.run_until_complete(asyncio.wait(pending, timeout=min(0.1, remaining)))
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                loop.call_exception_handler(
+                    {
+                        "message": "unhandled exception while exiting",
+                        "exception": task.exception(),
+                        "task": task,
+                    }
+                )
 
 
 class FrameReader:

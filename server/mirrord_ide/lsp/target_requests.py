@@ -15,8 +15,6 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from mirrord_ide.errors import InvalidConfig, MirrordError, NotFound, Timeout
 from mirrord_ide.lsp.edge import custom_request
 from mirrord_ide.lsp.lifecycle import DROP_CLUSTER
@@ -236,7 +234,12 @@ async def list_targets(ls: MirrordLanguageServer, params: ListTargetsParams) -> 
 async def target_picker_items(
     ls: MirrordLanguageServer, params: TargetPickerItemsParams
 ) -> PreEncoded:
-    from mirrord_ide.picker import PickerInput, choose_namespace, choose_preselection, picker_items
+    from mirrord_ide.picker import (
+        PickerInput,
+        choose_namespace,
+        choose_preselection,
+        picker_items_json,
+    )
 
     timeout = params.deadline
     env = _env(params)
@@ -284,9 +287,7 @@ async def target_picker_items(
             data.targets = kept.targets
             messages.extend(kept.warnings)
             _refresh(service, stored[0], all_namespaces, rules, timeout)
-            result = picker_items(data)
-            result["stale"] = True
-            return PreEncoded(orjson.dumps(result))
+            return PreEncoded(picker_items_json(data, {"stale": True}))
 
     async def targets() -> Any:
         current = await service.current_namespace(timeout)
@@ -335,7 +336,7 @@ async def target_picker_items(
         messages.append(error.message + (f" ({error.hint})" if error.hint else ""))
     except MirrordError as error:
         messages.append(_explain(error))
-    return PreEncoded(orjson.dumps(picker_items(data)))
+    return PreEncoded(picker_items_json(data))
 
 
 def _explain(error: MirrordError) -> str:
