@@ -117,6 +117,7 @@ def job_posts(cluster: SimCluster, since: int) -> int:
     )
 
 
+@pytest.mark.slow
 async def test_launch_cancelled_at_every_step(cluster: SimCluster) -> None:
     client = await start_server(cluster.kubeconfig_path)
     try:
