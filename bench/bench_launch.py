@@ -31,8 +31,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from mirrord_ide.simcluster.reqlog import RequestRecord
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.reqlog import RequestRecord
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 TARGET_MS = 150.0
 CLI_TARGET_MS = 50.0

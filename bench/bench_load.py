@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mirrord_ide.simcluster.seedgen import big_namespace
-from mirrord_ide.simcluster.testing import running_cluster
+from mirrord_simcluster.seedgen import big_namespace
+from mirrord_simcluster.testing import running_cluster
 from rpc import StdioClient
 
 NAMESPACE = "bench"

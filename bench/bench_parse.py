@@ -27,7 +27,7 @@ import yaml
 from mirrord_ide.config.validate import validate_config
 from mirrord_ide.document.analysis import analyze
 from mirrord_ide.document.formats import ConfigFormat
-from mirrord_ide.document.tree import parse_document
+from mirrord_ide.document.parse import parse_document
 
 FORMATS: tuple[ConfigFormat, ...] = ("json", "toml", "yaml")
 

@@ -19,7 +19,7 @@ Measured (after one untimed listing, so every client meets a warmed cluster):
 - the server's peak RSS (VmHWM) with the namespace cached.
 
 With `--cluster` it measures a big cluster instead (default 50,000 pods in 200
-namespaces, `simcluster.bigseed`), each figure next to
+namespaces, `mirrord_simcluster.bigseed`), each figure next to
 `kubectl get pods,deployments -A -o json` in the same run:
 - all-namespaces cold: the first `listTargets` with `allNamespaces` of a settled
   server (one paginated list and one watch per kind for the whole cluster);
@@ -49,8 +49,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mirrord_ide.simcluster.bigseed import big_cluster, namespace_name
-from mirrord_ide.simcluster.seedgen import big_namespace
+from mirrord_simcluster.bigseed import big_cluster, namespace_name
+from mirrord_simcluster.seedgen import big_namespace
 
 NAMESPACE = "bench"
 SERVER = [sys.executable, "-m", "mirrord_ide", "serve"]

@@ -41,8 +41,8 @@ step "python environment"
 PY=${PYTHON_FOR_VENV:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv || exit 1
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1
-.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v -e '^WARNING: Location' -e '^$' || true
-.venv/bin/python -c "import mirrord_ide, pygls, kubernetes, tree_sitter" || { echo "python set-up failed" >&2; exit 1; }
+.venv/bin/python -m pip install -q -e ".[test]" -e ./simcluster 2>&1 | grep -v -e '^WARNING: Location' -e '^$' || true
+.venv/bin/python -c "import mirrord_ide, mirrord_simcluster, pygls, kubernetes, tree_sitter" || { echo "python set-up failed" >&2; exit 1; }
 export PATH="$ROOT/.venv/bin:$PATH"
 export MIRRORD_IDE_PYTHON="$ROOT/.venv/bin/python"
 
@@ -53,7 +53,8 @@ record() { # name, exit code
 }
 
 step "ruff"
-.venv/bin/ruff check server tests bench && .venv/bin/ruff format --check server tests bench
+.venv/bin/ruff check server simcluster tests bench \
+  && .venv/bin/ruff format --check server simcluster tests bench
 record "ruff (lint + format)" $?
 
 step "mypy"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 SimClusterFactory = Callable[..., SimCluster]
 

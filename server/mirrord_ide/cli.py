@@ -204,7 +204,18 @@ def _run(args: argparse.Namespace) -> int:
                 "stop what listens there, or pick another --port (0 picks a free one)",
                 code=2,
             )
-        from mirrord_ide.simcluster.cli import run_demo_cluster
+        try:
+            from mirrord_simcluster.cli import run_demo_cluster
+        except ModuleNotFoundError as missing:
+            # The simulated cluster is its own distribution (simcluster/ in the repository),
+            # not a dependency of the server.
+            top = (missing.name or "").split(".")[0]
+            what = (
+                "the simulated cluster (the mirrord-ide-simcluster distribution) is not installed"
+                if top in ("", "mirrord_simcluster")
+                else f"the simulated cluster needs the Python module {top!r}, which is missing"
+            )
+            return _fail(what, "from a mirrord-ide checkout run `pip install -e simcluster`")
 
         return run_demo_cluster(
             host=args.host,

@@ -7,7 +7,7 @@ import pytest_asyncio
 
 from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .support import SEED, make_kube, manager_for
 

@@ -13,9 +13,9 @@ from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager
 from mirrord_ide.cluster.client import ClusterClient
 from mirrord_ide.cluster.kubeconfig import KubeSettings
-from mirrord_ide.simcluster.testing import SimCluster
-from mirrord_ide.simcluster.testing import agent_objects as agent_objects
-from mirrord_ide.simcluster.testing import wait_no_agents as wait_no_agents
+from mirrord_simcluster.testing import SimCluster
+from mirrord_simcluster.testing import agent_objects as agent_objects
+from mirrord_simcluster.testing import wait_no_agents as wait_no_agents
 
 SCHEDULE_DELAY = 0.05
 

@@ -19,7 +19,7 @@ from mirrord_ide.agent.protocol.messages import TcpData, TcpNewConnection, TcpPo
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import Conflict
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 from .fake_agent import FakeAgent
 from .support import make_kube, manager_for, wait_no_agents

@@ -12,7 +12,7 @@ from mirrord_ide.agent.client import connect_agent
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.config.validate import validate_config
 from mirrord_ide.errors import Conflict, Forbidden, InvalidConfig, NotFound, Timeout
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 from .support import agent_objects, make_kube, manager_for, wait_no_agents
 

@@ -21,7 +21,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from mirrord_ide.agent.client import connect_agent
 from mirrord_ide.cluster.kinds import api_url
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .support import SEED, agent_objects, make_kube, spawn_holder, wait_no_agents
 

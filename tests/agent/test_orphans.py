@@ -11,7 +11,7 @@ import pytest
 from mirrord_ide.agent.owner import current_owner, owner_gone
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.agent.spec import Owner
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 from .support import agent_objects, spawn_holder, wait_no_agents
 

@@ -16,7 +16,7 @@ from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import Forbidden
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .support import make_kube, manager_for, wait_no_agents
 

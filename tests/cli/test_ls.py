@@ -16,7 +16,7 @@ import yaml
 
 from mirrord_ide import __version__
 from mirrord_ide.cli import build_parser
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -17,7 +17,7 @@ from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_ide.cluster.targets import TargetRules
 from mirrord_ide.errors import ClusterUnreachable, Forbidden, NotFound, Timeout, Unauthorized
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -359,7 +359,7 @@ async def test_client_get_json_and_errors(cluster: SimCluster) -> None:
 
 async def test_pages_are_followed_and_decoded(sim_cluster_factory: Any) -> None:
     from mirrord_ide.cluster.client import PAGE_SIZE
-    from mirrord_ide.simcluster.seedgen import big_namespace
+    from mirrord_simcluster.seedgen import big_namespace
 
     total = 2 * PAGE_SIZE + 203  # two full pages and a partial one
     sim = sim_cluster_factory(big_namespace(pods=total, deployments=3, namespace="big"))

@@ -15,8 +15,8 @@ from mirrord_ide.cluster.catalog import KINDS, MAX_CACHED_OBJECTS, Catalog
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_ide.errors import Forbidden
-from mirrord_ide.simcluster.bigseed import big_cluster, namespace_name
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.bigseed import big_cluster, namespace_name
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 pytestmark = pytest.mark.timeout(120)
 

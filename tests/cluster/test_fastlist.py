@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mirrord_ide.cluster.client import _decode_page
 from mirrord_ide.cluster.fastlist import decode_pod_page, workload_page_decoder
 from mirrord_ide.cluster.records import decode_pod, decode_workload
-from mirrord_ide.simcluster.state import build_state
+from mirrord_simcluster.state import build_state
 
 STATE = build_state()  # the demo seed: running, pending, crashing pods and every workload kind
 KINDS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 pytestmark = pytest.mark.timeout(120)
 

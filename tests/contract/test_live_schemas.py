@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mirrord_ide.contract import contract
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from reliability.cluster_support import SEED
 from reliability.rpc import RawClient, ResponseError, server_env, spawn_initialized
 

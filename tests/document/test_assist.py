@@ -3,7 +3,7 @@
 from mirrord_ide.document.analysis import analyze
 from mirrord_ide.document.assist import code_actions, completions, hover, symbols
 from mirrord_ide.document.lines import apply_change
-from mirrord_ide.document.tree import parse_document
+from mirrord_ide.document.parse import parse_document
 from mirrord_ide.textrange import Range
 
 from .cursor import split_cursor

@@ -1,6 +1,6 @@
 import pytest
 
-from mirrord_ide.document.tree import parse_document
+from mirrord_ide.document.parse import parse_document
 
 from .cursor import split_cursor
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from mirrord_ide.document import json_tree
 from mirrord_ide.document.analysis import analyze
 from mirrord_ide.document.lines import LineIndex
-from mirrord_ide.document.tree import Node, ParsedDocument, parse_document
+from mirrord_ide.document.parse import parse_document
+from mirrord_ide.document.tree import Node, ParsedDocument
 from mirrord_ide.document.ts_common import parse_tree
 from mirrord_ide.textrange import Position, Range
 

@@ -3,7 +3,7 @@
 import pytest
 
 from mirrord_ide.document.lines import LineIndex, apply_change
-from mirrord_ide.document.tree import parse_document
+from mirrord_ide.document.parse import parse_document
 from mirrord_ide.textrange import Position, Range
 
 JSON = """{

@@ -52,7 +52,7 @@ current-context: gone
 
 
 def has_simulated_cluster() -> bool:
-    return importlib.util.find_spec("mirrord_ide.simcluster.testing") is not None
+    return importlib.util.find_spec("mirrord_simcluster.testing") is not None
 
 
 @pytest.fixture(params=["simulated-cluster", "unreachable"])
@@ -64,8 +64,8 @@ def kubeconfig(
         yield closed_port_kubeconfig(tmp_path / "kubeconfig"), None
         return
     if not has_simulated_cluster():
-        pytest.skip("the simulated cluster (mirrord_ide.simcluster.testing) is not available")
-    from mirrord_ide.simcluster import testing
+        pytest.skip("the simulated cluster (mirrord_simcluster.testing) is not available")
+    from mirrord_simcluster import testing
 
     with testing.running_cluster() as cluster:
         names = sorted(obj["metadata"]["name"] for obj in cluster.store.list("namespaces"))

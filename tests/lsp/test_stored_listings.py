@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pytest_lsp import LanguageClient
 
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .test_target_requests import call, start, stop
 

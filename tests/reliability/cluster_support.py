@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from mirrord_ide.simcluster import testing
-from mirrord_ide.simcluster.testing import SimCluster
-from mirrord_ide.simcluster.testing import agent_objects as agent_objects
-from mirrord_ide.simcluster.tls import make_server_cert
+from mirrord_simcluster import testing
+from mirrord_simcluster.testing import SimCluster
+from mirrord_simcluster.testing import agent_objects as agent_objects
+from mirrord_simcluster.tls import make_server_cert
 
 from .rpc import RawClient, server_env, spawn_initialized
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mirrord_ide.simcluster.testing import running_cluster
+from mirrord_simcluster.testing import running_cluster
 
 from .cluster_support import SEED, TARGET, start_server, wait_no_agents
 from .rpc import RawClient, ResponseError

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 from .cluster_support import start_server
 from .rpc import ResponseError, server_env

@@ -18,7 +18,7 @@ import yaml
 
 from mirrord_ide.cluster.kubeconfig import KubeSettings, load_kube_target, run_exec_plugin
 from mirrord_ide.errors import InvalidConfig, MirrordError
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .rpc import RawClient, ResponseError, server_env
 

@@ -18,7 +18,7 @@ from mirrord_ide.agent.sessions import StartRequest, choose
 from mirrord_ide.config.precedence import UNSET, resolve_selection
 from mirrord_ide.errors import InvalidConfig
 from mirrord_ide.picker import choose_namespace, choose_preselection
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .rpc import RawClient, ResponseError, server_env
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster, running_cluster
 
 from .cluster_support import (
     ADMIN_TOKEN,

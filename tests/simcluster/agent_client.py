@@ -12,7 +12,7 @@ from kubernetes.stream import portforward
 
 from mirrord_ide.agent.protocol import DaemonStream, encode_client
 from mirrord_ide.agent.protocol.messages import ClientMessage, DaemonMessage
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import api_client
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kubernetes import client, config
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 
 AGENT_IMAGE = "ghcr.io/metalbear-co/mirrord:3.250.0"
 

@@ -29,8 +29,8 @@ from mirrord_ide.agent.protocol import (
     TcpPortSubscribe,
     TcpSubscribeResult,
 )
-from mirrord_ide.simcluster.agent import parse_agent_args, parse_http_requests, select_env
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.agent import parse_agent_args, parse_http_requests, select_env
+from mirrord_simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
 from simcluster.helpers import (
     first_pod,

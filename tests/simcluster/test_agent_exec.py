@@ -19,7 +19,7 @@ from mirrord_ide.agent.protocol import (
     SwitchProtocolVersion,
     SwitchProtocolVersionResponse,
 )
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
 from simcluster.helpers import first_pod, pod_log, pod_phase, start_targeted_agent, wait_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import api_client, apps, batch, body_of, core, pod_manifest
 
 pytestmark = pytest.mark.timeout(60)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from mirrord_ide.simcluster.encoding import EncodedCache, list_bytes
-from mirrord_ide.simcluster.state import build_state
+from mirrord_simcluster.encoding import EncodedCache, list_bytes
+from mirrord_simcluster.state import build_state
 
 
 def test_list_bytes_match_a_plain_dump_and_reuse_bytes() -> None:

@@ -9,8 +9,8 @@ import pytest
 import urllib3
 from kubernetes import client
 
-from mirrord_ide.simcluster.faults import Faults
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.faults import Faults
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import core
 
 pytestmark = pytest.mark.timeout(60)

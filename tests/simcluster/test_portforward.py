@@ -7,7 +7,7 @@ import socket
 import pytest
 from kubernetes.stream import portforward
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import core, start_agent
 
 pytestmark = pytest.mark.timeout(60)

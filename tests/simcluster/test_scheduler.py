@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import batch, core, job_manifest, pod_manifest
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mirrord_ide.simcluster.seed import SeedError, expand_seed, load_seed
-from mirrord_ide.simcluster.seedgen import big_namespace
-from mirrord_ide.simcluster.testing import running_cluster
+from mirrord_simcluster.seed import SeedError, expand_seed, load_seed
+from mirrord_simcluster.seedgen import big_namespace
+from mirrord_simcluster.testing import running_cluster
 
 
 def test_demo_seed_shape() -> None:
@@ -105,7 +105,7 @@ def test_big_namespace_lists_fast() -> None:
     seed = big_namespace(pods=10_000, deployments=1_000)
     with running_cluster(seed) as cluster:
         assert len(cluster.store.list("deployments", "bench")) == 1_000
-        from mirrord_ide.simcluster import api
+        from mirrord_simcluster import api
 
         rp = api.parse_resource_path("/api/v1/namespaces/bench/pods")
         assert rp is not None

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mirrord_ide.simcluster.agent import parse_http_requests
-from mirrord_ide.simcluster.seed import SeedError, TrafficSource, expand_seed, load_seed
+from mirrord_simcluster.agent import parse_http_requests
+from mirrord_simcluster.seed import SeedError, TrafficSource, expand_seed, load_seed
 
 
 def seed_with(container: dict[str, object], **workload: object) -> dict[str, object]:

@@ -19,8 +19,8 @@ import pytest
 from kubernetes import client
 from kubernetes.stream import portforward
 
-from mirrord_ide.simcluster.seedgen import big_namespace
-from mirrord_ide.simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.seedgen import big_namespace
+from mirrord_simcluster.testing import SimCluster, running_cluster
 from simcluster.helpers import api_client, start_agent
 
 pytestmark = pytest.mark.timeout(60)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import core, pod_manifest
 
 pytestmark = pytest.mark.timeout(60)

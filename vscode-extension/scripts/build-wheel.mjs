@@ -13,6 +13,9 @@ const venvPython = join(root, '.venv', 'bin', 'python');
 const python = process.env.PYTHON || (existsSync(venvPython) ? venvPython : 'python3');
 
 rmSync(out, { recursive: true, force: true });
+// setuptools builds in <repo>/build and ships whatever a previous build left there (modules
+// since moved or deleted): start from an empty one.
+rmSync(join(root, 'build'), { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const r = spawnSync(python, ['-m', 'pip', 'wheel', '--no-deps', '--disable-pip-version-check', '-q', '-w', out, root], {
   stdio: 'inherit',

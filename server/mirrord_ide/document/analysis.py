@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from mirrord_ide.config.problems import KeyPath, Problem, Severity
 from mirrord_ide.document.formats import ConfigFormat
 from mirrord_ide.document.lines import LineIndex
+from mirrord_ide.document.parse import parse_document
 from mirrord_ide.document.template import Rendered, TemplateContext, masked, render
-from mirrord_ide.document.tree import ParsedDocument, parse_document
+from mirrord_ide.document.tree import ParsedDocument
 from mirrord_ide.textrange import Range
 
 if TYPE_CHECKING:

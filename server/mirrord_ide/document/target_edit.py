@@ -17,7 +17,8 @@ from typing import Any
 from mirrord_ide.config.target_path import OBJECT_KEYS, TargetPath
 from mirrord_ide.document.assist import TextEdit, format_key, format_string, insert_top_level_key
 from mirrord_ide.document.formats import ConfigFormat
-from mirrord_ide.document.tree import Node, ParsedDocument, parse_document
+from mirrord_ide.document.parse import parse_document
+from mirrord_ide.document.tree import Node, ParsedDocument
 
 # The bare-object key of each target kind (`cron_job`, `stateful_set`, ...).
 _OBJECT_KEY_OF: dict[str, str] = {kind: key for key, kind in OBJECT_KEYS.items()}

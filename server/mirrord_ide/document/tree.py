@@ -2,7 +2,7 @@
 
 Each format module turns its tree-sitter parse into `Node`s. Broken parts of
 the text become syntax problems and are left out of `value`, so the rest of
-the file is still validated.
+the file is still validated. `parse.parse_document` picks the format module.
 """
 
 from __future__ import annotations
@@ -224,27 +224,3 @@ class ParsedDocument:
         from mirrord_ide.document.context import context_at
 
         return context_at(self, position)
-
-
-def parse_document(text: str, fmt: ConfigFormat) -> ParsedDocument:
-    """Parse `text` in `fmt`; never raises on any input."""
-    from mirrord_ide.document import limits
-
-    deep_at = limits.too_deep(text, fmt)
-    if deep_at is not None:
-        lines = LineIndex(text)
-        where = lines.range_from_offsets(deep_at, deep_at)
-        return ParsedDocument(fmt, text, None, [SyntaxProblem(where, limits.message())], lines)
-    if fmt == "json":
-        from mirrord_ide.document.json_tree import parse_json
-
-        return parse_json(text)
-    if fmt == "toml":
-        from mirrord_ide.document.toml_tree import parse_toml
-
-        return parse_toml(text)
-    if fmt == "yaml":
-        from mirrord_ide.document.yaml_tree import parse_yaml
-
-        return parse_yaml(text)
-    raise ValueError(f"unknown config format {fmt!r}")

@@ -57,13 +57,13 @@ def set_target_edit(
     """The WorkspaceEdit (as JSON) for the config at `uri` whose current text is
     `text` (None: the file does not exist)."""
     from mirrord_ide.document.formats import config_format
+    from mirrord_ide.document.parse import parse_document
     from mirrord_ide.document.target_edit import (
         TargetEditError,
         new_config_text,
         set_target_edits,
         target_value,
     )
-    from mirrord_ide.document.tree import parse_document
 
     fmt = config_format(uri, allow_no_extension=True)
     if fmt is None:

@@ -26,7 +26,8 @@ wb_free_port() {
   "$WB_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Uses $PYTHON when given, else <repo>/.venv (created with the package installed).
+# Uses $PYTHON when given, else <repo>/.venv (created with the server and the simulated cluster
+# installed).
 wb_python() {
   local root=$1
   if [ -n "${PYTHON:-}" ]; then
@@ -37,12 +38,14 @@ wb_python() {
       wb_log "creating $root/.venv"
       python3 -m venv "$root/.venv" || { wb_log "python3 -m venv failed (install python3-venv)"; return 1; }
     fi
-    if ! "$WB_PYTHON" -c 'import mirrord_ide' 2>/dev/null; then
-      wb_log "pip install -e $root"
-      "$WB_PYTHON" -m pip install -q -e "$root" || { wb_log "pip install failed"; return 1; }
+    if ! "$WB_PYTHON" -c 'import mirrord_ide, mirrord_simcluster' 2>/dev/null; then
+      wb_log "pip install -e $root -e $root/simcluster"
+      "$WB_PYTHON" -m pip install -q -e "$root" -e "$root/simcluster" || { wb_log "pip install failed"; return 1; }
     fi
   fi
   "$WB_PYTHON" -c 'import mirrord_ide' 2>/dev/null || { wb_log "$WB_PYTHON cannot import mirrord_ide"; return 1; }
+  "$WB_PYTHON" -c 'import mirrord_simcluster' 2>/dev/null \
+    || { wb_log "$WB_PYTHON cannot import mirrord_simcluster (pip install -e $root/simcluster)"; return 1; }
   export WB_PYTHON
 }
 
@@ -66,7 +69,7 @@ from importlib import resources
 
 import yaml
 
-seed = yaml.safe_load(resources.files("mirrord_ide.simcluster").joinpath("demo_seed.yaml").read_text())
+seed = yaml.safe_load(resources.files("mirrord_simcluster").joinpath("demo_seed.yaml").read_text())
 for ns in seed.get("namespaces") or []:
     for dep in ns.get("deployments") or []:
         if dep.get("name") != sys.argv[1]:

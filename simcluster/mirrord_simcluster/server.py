@@ -12,18 +12,18 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from mirrord_ide.simcluster import api, discovery
-from mirrord_ide.simcluster.rbac import User
-from mirrord_ide.simcluster.state import ClusterState
-from mirrord_ide.simcluster.status import ApiError, forbidden, internal_error, unauthorized
-from mirrord_ide.simcluster.streams import OpenStreams
-from mirrord_ide.simcluster.tables import table, wants_table
-from mirrord_ide.simcluster.watch import WatchStream
+from mirrord_simcluster import api, discovery
+from mirrord_simcluster.rbac import User
+from mirrord_simcluster.state import ClusterState
+from mirrord_simcluster.status import ApiError, forbidden, internal_error, unauthorized
+from mirrord_simcluster.streams import STREAMS_KEY, OpenStreams
+from mirrord_simcluster.subresources import handle_subresource
+from mirrord_simcluster.tables import table, wants_table
+from mirrord_simcluster.watch import WatchStream
 
 log = logging.getLogger(__name__)
 
 STATE_KEY: web.AppKey[ClusterState] = web.AppKey("state", ClusterState)
-STREAMS_KEY: web.AppKey[OpenStreams] = web.AppKey("streams", OpenStreams)
 SHUTDOWN_GRACE = 1.0  # seconds requests in flight get to finish when the server stops
 _PUBLIC = {"/version", "/healthz", "/livez", "/readyz"}
 
@@ -119,7 +119,7 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
         raise unauthorized()
     who.append(user)
     if request.path.startswith("/sim/"):
-        from mirrord_ide.simcluster.agent import handle_sim_request
+        from mirrord_simcluster.agent import handle_sim_request
 
         response: web.StreamResponse = await handle_sim_request(request, state, user)
         return response
@@ -135,8 +135,6 @@ async def _handle(request: web.Request, state: ClusterState, who: list[User]) ->
     _authorize(user, verb, rp)
     decision = await _apply_faults(state, request, rp.res.plural, verb)
     if rp.sub is not None and rp.sub != "status":
-        from mirrord_ide.simcluster.subresources import handle_subresource
-
         return await handle_subresource(request, state, rp, query)
     if verb == "watch":
         stream = WatchStream(
@@ -197,7 +195,7 @@ def build_app(state: ClusterState) -> web.Application:
         app[STREAMS_KEY].close()
 
     app.on_shutdown.append(on_shutdown)
-    from mirrord_ide.simcluster.controllers import Controllers
+    from mirrord_simcluster.controllers import Controllers
 
     async def controllers_ctx(app: web.Application) -> Any:
         controllers = Controllers(state)
@@ -206,7 +204,7 @@ def build_app(state: ClusterState) -> web.Application:
         await controllers.stop()
 
     app.cleanup_ctx.append(controllers_ctx)
-    from mirrord_ide.simcluster.agent import AgentSupervisor
+    from mirrord_simcluster.agent import AgentSupervisor
 
     async def agents_ctx(app: web.Application) -> Any:
         agents = AgentSupervisor(state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mirrord_ide.simcluster.resources import ResourceType
+from mirrord_simcluster.resources import ResourceType
 
 _REASONS = {
     400: "BadRequest",

@@ -80,10 +80,10 @@ from typing import Any
 
 import yaml
 
-from mirrord_ide.simcluster import objects as o
-from mirrord_ide.simcluster.rbac import ADMIN_RULE, User, parse_user
-from mirrord_ide.simcluster.resources import by_kind
-from mirrord_ide.simcluster.store import Obj, Store, now_iso
+from mirrord_simcluster import objects as o
+from mirrord_simcluster.rbac import ADMIN_RULE, User, parse_user
+from mirrord_simcluster.resources import by_kind
+from mirrord_simcluster.store import Obj, Store, now_iso
 
 SeedInput = str | Path | Mapping[str, Any] | None
 
@@ -206,7 +206,7 @@ class Seed:
 
 
 def demo_seed_text() -> str:
-    return (importlib_resources.files("mirrord_ide.simcluster") / "demo_seed.yaml").read_text()
+    return (importlib_resources.files("mirrord_simcluster") / "demo_seed.yaml").read_text()
 
 
 def load_seed(seed: SeedInput) -> Seed:

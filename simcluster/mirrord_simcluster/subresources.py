@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from mirrord_ide.simcluster import agent
-from mirrord_ide.simcluster.api import Query, ResourcePath, get_object
-from mirrord_ide.simcluster.objects import agent_port
-from mirrord_ide.simcluster.state import ClusterState
-from mirrord_ide.simcluster.status import ApiError, bad_request
-from mirrord_ide.simcluster.store import Obj
+from mirrord_simcluster import agent
+from mirrord_simcluster.api import Query, ResourcePath, get_object
+from mirrord_simcluster.objects import agent_port
+from mirrord_simcluster.state import ClusterState
+from mirrord_simcluster.status import ApiError, bad_request
+from mirrord_simcluster.store import Obj
+from mirrord_simcluster.streams import STREAMS_KEY
 
 PORTFORWARD_PROTOCOLS = ("v4.channel.k8s.io", "portforward.k8s.io")
 
@@ -104,8 +105,6 @@ async def _logs(
     await response.prepare(request)
     await response.write(text)
     uid = pod["metadata"]["uid"]
-    from mirrord_ide.simcluster.server import STREAMS_KEY
-
     streams = request.app[STREAMS_KEY]
     wake = asyncio.Event()
     # A followed log ends when its pod goes away (or the server stops).
@@ -176,8 +175,6 @@ async def _portforward(
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         queues[2 * index] = queue
         sessions.append(asyncio.ensure_future(_agent_session(state, pod, 2 * index, queue, send)))
-    from mirrord_ide.simcluster.server import STREAMS_KEY
-
     # A server shutdown interrupts the read loop; the sessions and the socket are then
     # closed here, as on any other end.
     handler = asyncio.current_task()

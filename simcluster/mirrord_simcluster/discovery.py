@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mirrord_ide.simcluster.resources import CATALOG, ResourceType, groups
+from mirrord_simcluster.resources import CATALOG, ResourceType, groups
 
 SERVER_VERSION = {
     "major": "1",

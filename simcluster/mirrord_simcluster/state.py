@@ -6,15 +6,15 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from mirrord_ide.simcluster.encoding import EncodedCache
-from mirrord_ide.simcluster.faults import Faults
-from mirrord_ide.simcluster.rbac import Authorizer
-from mirrord_ide.simcluster.reqlog import RequestLog
-from mirrord_ide.simcluster.seed import Seed, SeedInput, apply_seed, load_seed
-from mirrord_ide.simcluster.store import Store
+from mirrord_simcluster.encoding import EncodedCache
+from mirrord_simcluster.faults import Faults
+from mirrord_simcluster.rbac import Authorizer
+from mirrord_simcluster.reqlog import RequestLog
+from mirrord_simcluster.seed import Seed, SeedInput, apply_seed, load_seed
+from mirrord_simcluster.store import Store
 
 if TYPE_CHECKING:
-    from mirrord_ide.simcluster.agent import AgentSupervisor
+    from mirrord_simcluster.agent import AgentSupervisor
 
 
 @dataclass

@@ -21,14 +21,14 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from mirrord_ide.simcluster.faults import Faults
-from mirrord_ide.simcluster.kubeconfig import write_kubeconfig
-from mirrord_ide.simcluster.reqlog import RequestLog
-from mirrord_ide.simcluster.seed import SeedInput
-from mirrord_ide.simcluster.server import serve
-from mirrord_ide.simcluster.state import ClusterState, Options, build_state
-from mirrord_ide.simcluster.store import Store
-from mirrord_ide.simcluster.tls import make_server_cert
+from mirrord_simcluster.faults import Faults
+from mirrord_simcluster.kubeconfig import write_kubeconfig
+from mirrord_simcluster.reqlog import RequestLog
+from mirrord_simcluster.seed import SeedInput
+from mirrord_simcluster.server import serve
+from mirrord_simcluster.state import ClusterState, Options, build_state
+from mirrord_simcluster.store import Store
+from mirrord_simcluster.tls import make_server_cert
 
 log = logging.getLogger(__name__)
 

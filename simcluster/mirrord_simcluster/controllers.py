@@ -21,12 +21,12 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from mirrord_ide.simcluster import gc
-from mirrord_ide.simcluster import objects as o
-from mirrord_ide.simcluster.selectors import match_labels_selector, parse_label_selector
-from mirrord_ide.simcluster.state import ClusterState
-from mirrord_ide.simcluster.status import ApiError
-from mirrord_ide.simcluster.store import Obj, WatchEvent, now_iso
+from mirrord_simcluster import gc
+from mirrord_simcluster import objects as o
+from mirrord_simcluster.selectors import match_labels_selector, parse_label_selector
+from mirrord_simcluster.state import ClusterState
+from mirrord_simcluster.status import ApiError
+from mirrord_simcluster.store import Obj, WatchEvent, now_iso
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ object inside them along.
 
 from __future__ import annotations
 
-from mirrord_ide.simcluster.resources import BY_PLURAL, CATALOG
-from mirrord_ide.simcluster.store import Obj, Store
+from mirrord_simcluster.resources import BY_PLURAL, CATALOG
+from mirrord_simcluster.store import Obj, Store
 
 POLICIES = ("Background", "Foreground", "Orphan")
 

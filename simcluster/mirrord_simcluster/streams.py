@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from aiohttp import web
+
 
 class OpenStreams:
     """Wake-up callbacks of the streams in progress; used on the server's event loop only."""
@@ -36,3 +38,8 @@ class OpenStreams:
 
     def __len__(self) -> int:
         return len(self._wakers)
+
+
+# Where a server application keeps its `OpenStreams` (the server and the subresource
+# handlers both reach it through the request's application).
+STREAMS_KEY: web.AppKey[OpenStreams] = web.AppKey("streams", OpenStreams)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mirrord_ide.simcluster.resources import BY_PLURAL, ResourceType
-from mirrord_ide.simcluster.status import ApiError, already_exists, not_found
+from mirrord_simcluster.resources import BY_PLURAL, ResourceType
+from mirrord_simcluster.status import ApiError, already_exists, not_found
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace or "", name)
@@ -188,7 +188,7 @@ class Store:
         self, resource: str, namespace: str | None, name: str, obj: Obj, expected_rv: str | None
     ) -> Obj:
         """PUT semantics: optimistic concurrency on metadata.resourceVersion."""
-        from mirrord_ide.simcluster.status import conflict
+        from mirrord_simcluster.status import conflict
 
         res = BY_PLURAL[resource]
         obj = copy.deepcopy(obj)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mirrord_ide.simcluster import objects as o
-from mirrord_ide.simcluster.resources import ResourceType
-from mirrord_ide.simcluster.status import ApiError
+from mirrord_simcluster import objects as o
+from mirrord_simcluster.resources import ResourceType
+from mirrord_simcluster.status import ApiError
 
 Obj = dict[str, Any]
 

@@ -10,19 +10,19 @@ from typing import Any
 
 import orjson
 
-from mirrord_ide.simcluster import gc
-from mirrord_ide.simcluster.admission import prepare_create
-from mirrord_ide.simcluster.encoding import EncodedCache, list_bytes
-from mirrord_ide.simcluster.resources import ResourceType, lookup
-from mirrord_ide.simcluster.selectors import (
+from mirrord_simcluster import gc
+from mirrord_simcluster.admission import prepare_create
+from mirrord_simcluster.encoding import EncodedCache, list_bytes
+from mirrord_simcluster.resources import ResourceType, lookup
+from mirrord_simcluster.selectors import (
     SelectorError,
     match_fields,
     parse_field_selector,
     parse_label_selector,
 )
-from mirrord_ide.simcluster.state import ClusterState
-from mirrord_ide.simcluster.status import ApiError, bad_request, not_found
-from mirrord_ide.simcluster.store import Obj
+from mirrord_simcluster.state import ClusterState
+from mirrord_simcluster.status import ApiError, bad_request, not_found
+from mirrord_simcluster.store import Obj
 
 Query = dict[str, str]
 
@@ -181,7 +181,7 @@ def parse_body(raw: bytes, content_type: str) -> Any:
 
 def _check_namespace(state: ClusterState, rp: ResourcePath) -> None:
     if rp.res.namespaced and rp.namespace and not state.store.namespace_exists(rp.namespace):
-        from mirrord_ide.simcluster.resources import BY_PLURAL
+        from mirrord_simcluster.resources import BY_PLURAL
 
         raise not_found(BY_PLURAL["namespaces"], rp.namespace)
 

@@ -17,14 +17,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from mirrord_ide.simcluster.api import Query, ResourcePath, selectors
-from mirrord_ide.simcluster.faults import Decision
-from mirrord_ide.simcluster.selectors import match_fields
-from mirrord_ide.simcluster.state import ClusterState
-from mirrord_ide.simcluster.status import bad_request, gone
-from mirrord_ide.simcluster.store import Obj, TooOld, WatchEvent
-from mirrord_ide.simcluster.streams import OpenStreams
-from mirrord_ide.simcluster.tables import table, wants_table
+from mirrord_simcluster.api import Query, ResourcePath, selectors
+from mirrord_simcluster.faults import Decision
+from mirrord_simcluster.selectors import match_fields
+from mirrord_simcluster.state import ClusterState
+from mirrord_simcluster.status import bad_request, gone
+from mirrord_simcluster.store import Obj, TooOld, WatchEvent
+from mirrord_simcluster.streams import OpenStreams
+from mirrord_simcluster.tables import table, wants_table
 
 
 class WatchStream:

@@ -12,9 +12,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from mirrord_ide.simcluster.seed import SeedError
-from mirrord_ide.simcluster.state import build_state
-from mirrord_ide.simcluster.testing import SimCluster
+from mirrord_simcluster.seed import SeedError
+from mirrord_simcluster.state import build_state
+from mirrord_simcluster.testing import SimCluster
 
 
 def _error(kind: str, message: str) -> None:
@@ -92,7 +92,7 @@ def run_demo_cluster(
         except KeyError as exc:
             print(json.dumps({"error": {"kind": "invalid-config", "message": exc.args[0]}}))
             return 2
-        from mirrord_ide.simcluster.kubeconfig import write_kubeconfig
+        from mirrord_simcluster.kubeconfig import write_kubeconfig
 
         target = Path(kubeconfig) if kubeconfig else workdir / "kubeconfig.yaml"
         write_kubeconfig(

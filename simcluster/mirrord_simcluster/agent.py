@@ -71,11 +71,11 @@ from mirrord_ide.agent.protocol import (
     version_matches,
 )
 from mirrord_ide.agent.protocol.messages import ClientMessage, DaemonMessage
-from mirrord_ide.simcluster.seed import TrafficSource
-from mirrord_ide.simcluster.store import Obj, WatchEvent, now_iso
+from mirrord_simcluster.seed import TrafficSource
+from mirrord_simcluster.store import Obj, WatchEvent, now_iso
 
 if TYPE_CHECKING:
-    from mirrord_ide.simcluster.state import ClusterState
+    from mirrord_simcluster.state import ClusterState
 
 log = logging.getLogger(__name__)
 
@@ -953,7 +953,7 @@ async def handle_sim_request(request: Any, state: ClusterState, user: Any) -> An
     the right to port-forward in the namespace."""
     from aiohttp import web
 
-    from mirrord_ide.simcluster.status import ApiError, bad_request
+    from mirrord_simcluster.status import ApiError, bad_request
 
     if request.path != "/sim/traffic":
         raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
