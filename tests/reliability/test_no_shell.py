@@ -1,5 +1,6 @@
 """No shell is ever used to run anything: checked on the syntax tree of every
-module under server/, so a comment or a string mentioning them does not count."""
+module of the server and of the simulated cluster, so a comment or a string
+mentioning them does not count."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-SERVER = Path(__file__).resolve().parents[2] / "server"
-SOURCES = sorted(SERVER.rglob("*.py"))
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted([*(ROOT / "server").rglob("*.py"), *(ROOT / "simcluster").rglob("*.py")])
 RUNNERS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
 ASYNC_RUNNERS = {"create_subprocess_shell"}
 BANNED_CALLS = {
@@ -68,10 +69,10 @@ def findings(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def test_sources_found() -> None:
-    assert len(SOURCES) > 20, f"no sources under {SERVER}"
+    assert len(SOURCES) > 20, f"no sources under {ROOT}"
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(SERVER)))
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_shell(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     assert findings(tree) == []
