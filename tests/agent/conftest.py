@@ -1,21 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
 
 from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
 
 from .support import SEED, make_kube, manager_for
 
-
-@pytest.fixture
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
+cluster = cluster_fixture(SEED, scope="function")
 
 
 @pytest_asyncio.fixture

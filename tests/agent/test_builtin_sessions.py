@@ -196,6 +196,7 @@ async def test_an_old_agent_is_refused_and_removed(
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.slow
 async def test_keepalive_holds_the_session_past_the_agent_timeout(
     sessions: SessionManager, agent: FakeAgent, ended: Ended
 ) -> None:
@@ -206,6 +207,7 @@ async def test_keepalive_holds_the_session_past_the_agent_timeout(
     assert len(sessions.describe_all()) == 1 and agent.pings >= 5
 
 
+@pytest.mark.slow
 async def test_without_keepalive_the_agent_drops_the_session(
     kube: AgentKube, agent: FakeAgent, cluster: SimCluster
 ) -> None:

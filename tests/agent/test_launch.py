@@ -277,6 +277,7 @@ async def test_unschedulable_fails_fast(cluster: SimCluster, manager: SessionMan
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.slow
 async def test_timeout_names_the_last_state(cluster: SimCluster, manager: SessionManager) -> None:
     cluster.options.schedule_delay = 5.0
     config = cfg({"agent": {"startup_timeout": 1}})
@@ -319,6 +320,7 @@ async def test_cancel_at_each_step_removes_everything(
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.slow
 async def test_stop_all_cancels_a_launch_in_flight(
     cluster: SimCluster, manager: SessionManager
 ) -> None:
@@ -335,6 +337,7 @@ async def test_stop_all_cancels_a_launch_in_flight(
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 async def test_fifty_start_stop_cycles_leave_nothing(
     cluster: SimCluster, manager: SessionManager
@@ -369,6 +372,7 @@ async def test_process_env_needs_no_secret_access(cluster: SimCluster) -> None:
     assert await wait_no_agents(cluster) == []
 
 
+@pytest.mark.slow
 async def test_stop_retries_a_delete_the_cluster_fails(
     cluster: SimCluster, manager: SessionManager
 ) -> None:

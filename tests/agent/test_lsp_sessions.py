@@ -8,8 +8,7 @@ import asyncio
 import json
 import os
 import signal
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,47 +16,25 @@ import pytest
 import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient, client_capabilities
 
 from mirrord_ide.agent.client import connect_agent
 from mirrord_ide.cluster.kinds import api_url
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
+from support.server import call, plain, server_env, start_lsp, stop_lsp
 
 from .support import SEED, agent_objects, make_kube, spawn_holder, wait_no_agents
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 STEPS = ["Resolving target", "Creating agent", "Waiting for agent", "Connecting"]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
-
-
-def plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+cluster = cluster_fixture(SEED)
 
 
 async def start_server(cluster: SimCluster, capabilities: str) -> LanguageClient:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env.pop("PYTHONPATH", None)
-    env["KUBECONFIG"] = str(cluster.kubeconfig_path)
-    env["PYTHONFAULTHANDLER"] = "1"
-    cfg = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
-    )
-    client = await cfg.start()
-    await client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities(capabilities))
-    )
-    return client
+    return await start_lsp(server_env(cluster.kubeconfig_path), capabilities)
 
 
 # Capability-sensitive tests run against both sets; the rest against VS Code's.
@@ -72,21 +49,8 @@ async def client(
     lsp = await start_server(cluster, request.param)
     lsp.capability_set = request.param  # type: ignore[attr-defined]
     yield lsp
-    server = lsp._server
-    if server is not None and server.returncode is None:
-        try:
-            await asyncio.wait_for(lsp.shutdown_session(), 20)
-        except TimeoutError:
-            server.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
-            await asyncio.sleep(1)
-            pytest.fail("the server did not exit after shutdown/exit")
-    await lsp.stop()
+    await stop_lsp(lsp)
     assert await wait_no_agents(cluster) == []
-
-
-async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
-    result = await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
-    return plain(result)
 
 
 def progress_titles(reports: list[Any]) -> list[str]:

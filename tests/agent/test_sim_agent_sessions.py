@@ -6,7 +6,7 @@ local listener, nothing listening reported once, the agent pod deleted."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,7 +16,8 @@ from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import Forbidden
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
 
 from .support import make_kube, manager_for, wait_no_agents
 
@@ -91,18 +92,7 @@ class Listener:
         writer.close()
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
-
-
-@pytest_asyncio.fixture
-async def kube(cluster: SimCluster) -> AsyncIterator[AgentKube]:
-    facade = make_kube(cluster)
-    yield facade
-    facade.close()
-    facade.cluster.close()
+cluster = cluster_fixture(SEED)
 
 
 @pytest_asyncio.fixture
@@ -163,6 +153,7 @@ async def test_env_of_the_running_process(sessions: SessionManager) -> None:
     assert result["capabilities"]["incoming"] == "mirror"
 
 
+@pytest.mark.slow
 async def test_the_session_outlives_the_agents_timeout(
     cluster: SimCluster, sessions: SessionManager, ended: Recorder
 ) -> None:

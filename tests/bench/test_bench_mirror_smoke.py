@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_mirror.py"
+from support.bench import run_bench
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def test_mirror_bench_reports_replay_and_relay() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH), "--bulk-mib", "2", "--small", "2000", "--latency", "50"]
-        + ["--json"],
-        capture_output=True,
-        text=True,
-        timeout=100,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    args = ["--bulk-mib", "2", "--small", "2000", "--latency", "50", "--json"]
+    proc = run_bench("bench_mirror.py", *args, timeout=100)
     lines = proc.stdout.strip().splitlines()
     results = json.loads(lines[-1])
     table = "\n".join(lines[:-1])

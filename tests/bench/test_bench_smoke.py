@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
+import re
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_diagnostics.py"
+from support.bench import run_bench
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 def test_bench_prints_the_table_and_sane_numbers() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH), "--iterations", "3", "--large-iterations", "1"]
-        + ["--starts", "1", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=200,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    args = ["--iterations", "3", "--large-iterations", "1", "--starts", "1", "--json"]
+    proc = run_bench("bench_diagnostics.py", *args, timeout=200)
     lines = proc.stdout.strip().splitlines()
     results = json.loads(lines[-1])
     table = "\n".join(lines[:-1])
@@ -40,19 +31,38 @@ def test_bench_prints_the_table_and_sane_numbers() -> None:
 
 
 def test_targets_bench_runs_on_a_small_namespace() -> None:
-    bench = BENCH.parent / "bench_targets.py"
-    proc = subprocess.run(
-        [sys.executable, str(bench), "--pods", "200", "--deployments", "20", "--warm", "3"]
-        + ["--json"],
-        capture_output=True,
-        text=True,
-        timeout=200,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    args = ["--pods", "200", "--deployments", "20", "--warm", "3", "--json"]
+    proc = run_bench("bench_targets.py", *args, timeout=200)
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     assert results["targets"] == 220  # one per pod (the sidecar is skipped), one per deployment
     assert 0 < results["cold_s"] and 0 < results["first_s"]
     assert results["naive_items"] == 220
     assert 0 < results["warm_p50_ms"]
     assert results["rss_mb"] > 0
+
+
+def test_targets_bench_runs_on_a_small_cluster() -> None:
+    args = ["--cluster", "--cluster-pods", "200", "--namespaces", "4", "--warm", "3"]
+    proc = run_bench(
+        "bench_targets.py", *args, "--restarts", "2", "--server-only", "--json", timeout=220
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    # 200 pods and 20 deployments (10 replicas each).
+    assert result["all_targets"] == 220
+    assert result["all_filter_items"] > 0
+    assert result["restart_picker_p50_ms"] > 0 and result["restart_all_p50_ms"] > 0
+    assert result["all_rss_mb"] is None or result["all_rss_mb"] > 10
+
+
+def test_launch_bench_runs() -> None:
+    out = run_bench("bench_launch.py", "--launches", "2", "--delay", "0.05", timeout=170).stdout
+    assert "LSP startSession deployment/api" in out and "LSP startSession targetless" in out
+    assert out.count("API requests per launch + stop:") == 2
+    assert "worst LSP overhead p50" in out
+
+
+def test_launch_bench_runs_the_cli_engine() -> None:
+    out = run_bench("bench_launch.py", "--engine", "cli", "--launches", "2", timeout=110).stdout
+    assert re.search(r"CLI engine startSession +total p50 +[\d.]+ ms +the CLI's own run p50", out)
+    assert re.search(r"CLI engine overhead p50 -?[\d.]+ ms beyond the CLI's own run", out)
+    assert "LSP startSession" not in out  # the builtin part was not asked for

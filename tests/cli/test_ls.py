@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,30 +15,22 @@ import yaml
 
 from mirrord_ide import __version__
 from mirrord_ide.cli import build_parser
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import HELLO, cluster_fixture, seed, workload
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
-SEED = """
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: hello, replicas: 1, containers: [{name: hello, image: "hello:1"}]}
-  - name: shop
-    deployments:
-      - {name: cart, replicas: 1, containers: [{name: cart, image: "c:1"}]}
-    rollouts:
-      - {name: search, replicas: 1, containers: [{name: search, image: "s:1"}]}
-"""
+SEED = seed(
+    {"name": "default", "deployments": [HELLO]},
+    {
+        "name": "shop",
+        "deployments": [workload("cart", "c:1")],
+        "rollouts": [workload("search", "s:1")],
+    },
+)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
+cluster = cluster_fixture(SEED)
 
 
 def run(*args: str, kubeconfig: Path | str | None = None) -> subprocess.CompletedProcess[str]:

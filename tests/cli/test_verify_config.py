@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from support.cluster import ADMIN, EXPIRED, seed, workload
+
 EXE = Path(sys.executable).parent / "mirrord-ide"
 
 
@@ -82,6 +84,7 @@ def test_no_extension_is_json(tmp_path: Path) -> None:
     assert code == 0, out
 
 
+@pytest.mark.slow
 def test_cluster_flag_without_a_cluster_still_answers(tmp_path: Path) -> None:
     cfg = tmp_path / "mirrord.json"
     cfg.write_text('{"target": "pod/x", "kubeconfig": "' + str(tmp_path / "none") + '"}')
@@ -177,18 +180,12 @@ def test_cluster_not_checked_is_said_and_strict_fails(
     assert expected in out["warnings"][0]["message"]
 
 
-EXPIRED_SEED = """
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-  - {name: expired, expired: true, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: web, replicas: 1, containers: [{name: web, image: "web:1"}]}
-"""
+EXPIRED_SEED = seed(
+    {"name": "default", "deployments": [workload("web", "web:1")]}, users=(ADMIN, EXPIRED)
+)
 
 
+@pytest.mark.slow
 def test_cluster_checked_says_against_what(tmp_path: Path, sim_cluster_factory: Any) -> None:
     cluster = sim_cluster_factory(EXPIRED_SEED)
     cfg = tmp_path / "mirrord.json"

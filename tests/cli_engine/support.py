@@ -5,26 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient, client_capabilities
+
+from support.server import call, lsp_config, plain
+from support.server import server_env as base_env
+from support.server import stop_lsp as stop_server
+
+__all__ = ["call", "stop_server"]
 
 FAKES = Path(__file__).resolve().parent.parent / "fakes"
 FAKE_MIRRORD = FAKES / "mirrord"
-
-
-def plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 class Fake:
@@ -54,10 +49,8 @@ class Fake:
 def server_env(
     fake: Fake, *, path_has_fake: bool, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MIRRORD_", "FAKE_MIRRORD_"))}
-    env.pop("PYTHONPATH", None)
-    env["HOME"] = str(fake.home)
-    env["KUBECONFIG"] = str(fake.root / "no-kubeconfig")
+    env = base_env(fake.root / "no-kubeconfig", HOME=str(fake.home))
+    env = {k: v for k, v in env.items() if not k.startswith("FAKE_MIRRORD_")}
     folders = [p for p in env.get("PATH", "").split(os.pathsep) if p]
     # The server's own Python and the system's python3 for the fake's shebang.
     base = [str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]
@@ -66,7 +59,6 @@ def server_env(
     )
     env["FAKE_MIRRORD_RECORD"] = str(fake.record)
     env["FAKE_MIRRORD_COUNT"] = str(fake.count)
-    env["PYTHONFAULTHANDLER"] = "1"
     env.update(extra or {})
     return env
 
@@ -96,10 +88,7 @@ async def start_server(
     capabilities: str = "visual-studio-code",
     root: Path | None = None,
 ) -> tuple[LanguageClient, Ended]:
-    cfg = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
-    )
-    client = await cfg.start()
+    client = await lsp_config(env).start()
     ended = Ended()
 
     @client.feature("mirrord/sessionEnded")
@@ -115,11 +104,6 @@ async def start_server(
         )
     )
     return client, ended
-
-
-async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
-    result = await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
-    return plain(result)
 
 
 def pgid_gone(pgid: int) -> bool:
@@ -179,18 +163,6 @@ class Server:
 
     async def sessions(self) -> list[dict[str, Any]]:
         return list((await call(self.client, "mirrord/listSessions", {}))["sessions"])
-
-
-async def stop_server(client: LanguageClient) -> None:
-    server = client._server
-    if server is not None and server.returncode is None:
-        try:
-            await asyncio.wait_for(client.shutdown_session(), 20)
-        except TimeoutError:
-            server.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
-            await asyncio.sleep(1)
-            raise AssertionError("the server did not exit after shutdown/exit") from None
-    await client.stop()
 
 
 def write_config(root: Path, value: dict[str, Any], name: str = "mirrord.json") -> Path:

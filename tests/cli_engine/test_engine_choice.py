@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient
 
 from .support import FAKE_MIRRORD, Fake, Server, server_env, start_server, stop_server
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 Open = Callable[..., Awaitable[Server]]
 NO_CLI_HINT = "install mirrord or set mirrord.cliPath"

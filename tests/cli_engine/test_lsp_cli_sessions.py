@@ -215,6 +215,7 @@ async def test_progress_cancel_kills_the_cli_group(server: Server) -> None:
     assert isinstance(server.client.progress_reports["cli-c"][-1], types.WorkDoneProgressEnd)
 
 
+@pytest.mark.slow
 async def test_a_silent_cli_times_out(server: Server, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"agent": {"startup_timeout": 1}})
     loop = asyncio.get_running_loop()
@@ -232,6 +233,7 @@ async def test_a_silent_cli_times_out(server: Server, tmp_path: Path) -> None:
 # -- sessions that end on their own -------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_cli_failing_after_the_handover_ends_the_session(server: Server) -> None:
     result = await server.start(
         {
@@ -245,6 +247,7 @@ async def test_cli_failing_after_the_handover_ends_the_session(server: Server) -
     assert result["sessionId"] not in [s["sessionId"] for s in await server.sessions()]
 
 
+@pytest.mark.slow
 async def test_session_lives_while_the_proxy_lives(server: Server) -> None:
     result = await server.start({"target": None, "env": {"FAKE_MIRRORD_PROXY_SECONDS": "1.5"}})
     assert result["sessionId"] in [s["sessionId"] for s in await server.sessions()]
@@ -253,6 +256,7 @@ async def test_session_lives_while_the_proxy_lives(server: Server) -> None:
     assert result["sessionId"] not in [s["sessionId"] for s in await server.sessions()]
 
 
+@pytest.mark.slow
 async def test_shutdown_ends_the_proxy_groups(tmp_path: Path) -> None:
     fake = Fake(tmp_path)
     client, _ = await start_server(server_env(fake, path_has_fake=False), options=CLI)
@@ -267,6 +271,7 @@ async def test_shutdown_ends_the_proxy_groups(tmp_path: Path) -> None:
         await stop_server(client)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["close-stdin", "sigterm"])
 async def test_client_gone_ends_the_proxy_groups(tmp_path: Path, how: str) -> None:
     fake = Fake(tmp_path)

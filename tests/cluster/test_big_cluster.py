@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,7 +13,8 @@ from mirrord_ide.cluster.catalog import KINDS
 from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_simcluster.bigseed import big_cluster, namespace_name
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -22,10 +22,7 @@ PODS = 50_000
 NAMESPACES = 200
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(big_cluster(pods=PODS, namespaces=NAMESPACES)) as sim:
-        yield sim
+cluster = cluster_fixture(big_cluster(pods=PODS, namespaces=NAMESPACES))
 
 
 def test_big_seed_shape() -> None:

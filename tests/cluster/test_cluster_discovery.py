@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,50 +17,54 @@ from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_ide.cluster.targets import TargetRules
 from mirrord_ide.errors import ClusterUnreachable, Forbidden, NotFound, Timeout, Unauthorized
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import (
+    ADMIN,
+    EXPIRED,
+    HELLO,
+    NODEPLOY,
+    cluster_fixture,
+    container,
+    seed,
+    workload,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
-SEED = """
-options: {schedule_delay: 0.05}
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-  - name: nodeploy
-    rules:
-      - {verbs: [get, list, watch], resources: [namespaces]}
-      - verbs: [get, list, watch]
-        resources: [pods, statefulsets, jobs, cronjobs, rollouts]
-        namespaces: [shop]
-  - name: shoponly
-    rules:
-      - {verbs: [get, list, watch], resources: ["*"], namespaces: [shop]}
-  - {name: expired, expired: true, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: hello, replicas: 1, containers: [{name: hello, image: "hello:1"}]}
-  - name: shop
-    deployments:
-      - {name: api, replicas: 2, sidecars: [istio], containers: [{name: api, image: "api:1"}]}
-      - name: broken
-        replicas: 1
-        ready: 0
-        unready_state: crashloop
-        containers: [{name: b, image: "b:1"}]
-      - name: ledger
-        replicas: 1
-        containers: [{name: ledger, image: "ledger:1"}, {name: audit, image: "fluent:1"}]
-    pods:
-      - {name: crasher, state: crashloop, containers: [{name: c, image: "c:1"}]}
-      - {name: waiting, state: pending, containers: [{name: w, image: "w:1"}]}
-"""
+SHOPONLY = {
+    "name": "shoponly",
+    "rules": [{"verbs": ["get", "list", "watch"], "resources": ["*"], "namespaces": ["shop"]}],
+}
+SEED = seed(
+    {"name": "default", "deployments": [HELLO]},
+    {
+        "name": "shop",
+        "deployments": [
+            workload("api", "api:1", replicas=2, sidecars=["istio"]),
+            {
+                "name": "broken",
+                "replicas": 1,
+                "ready": 0,
+                "unready_state": "crashloop",
+                "containers": [container("b", "b:1")],
+            },
+            {
+                "name": "ledger",
+                "replicas": 1,
+                "containers": [container("ledger", "ledger:1"), container("audit", "fluent:1")],
+            },
+        ],
+        "pods": [
+            {"name": "crasher", "state": "crashloop", "containers": [container("c", "c:1")]},
+            {"name": "waiting", "state": "pending", "containers": [container("w", "w:1")]},
+        ],
+    },
+    users=(ADMIN, NODEPLOY, SHOPONLY, EXPIRED),
+    schedule_delay=0.05,
+)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
+cluster = cluster_fixture(SEED)
 
 
 @pytest_asyncio.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,8 @@ from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_ide.cluster.service import ClusterService
 from mirrord_ide.errors import Forbidden
 from mirrord_simcluster.bigseed import big_cluster, namespace_name
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -43,10 +43,7 @@ def seed() -> dict[str, Any]:
     return found
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(seed()) as sim:
-        yield sim
+cluster = cluster_fixture(seed())
 
 
 def service_for(cluster: SimCluster, user: str) -> ClusterService:

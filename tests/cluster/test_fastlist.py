@@ -116,6 +116,7 @@ WORKLOAD_PATHS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_odd_pods_decode_identically_or_fall_back(data: st.DataObject) -> None:

@@ -11,22 +11,15 @@ from pathlib import Path
 import pytest
 
 from mirrord_simcluster.testing import SimCluster
+from support.cluster import ADMIN, EXPIRED, HELLO, seed, workload
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
-SEED = """
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-  - {name: expired, expired: true, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: hello, replicas: 1, containers: [{name: hello, image: "hello:1"}]}
-  - name: shop
-    rollouts:
-      - {name: search, replicas: 1, containers: [{name: search, image: "s:1"}]}
-"""
+SEED = seed(
+    {"name": "default", "deployments": [HELLO]},
+    {"name": "shop", "rollouts": [workload("search", "s:1")]},
+    users=(ADMIN, EXPIRED),
+)
 
 
 def run_ls(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -67,6 +67,7 @@ async def _watch_for(cache: KindCache, seconds: float) -> None:
     cache.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stream", [_EndsAtOnce, _FailsAtOnce])
 def test_a_watch_that_keeps_ending_backs_off(stream: type) -> None:
     client = FakeClient(stream)
@@ -92,6 +93,7 @@ def test_backoff_grows_is_bounded_and_jittered() -> None:
     assert [other.next() for _ in range(3)] != pauses[:3]  # jittered, not in step
 
 
+@pytest.mark.slow
 def test_an_unused_watch_stops_and_a_new_request_restarts_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -234,6 +234,7 @@ def test_never_raises_on_any_json(value: Any) -> None:
     assert all(p.code != "internal-error" for p in result.problems)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(config_like)
 def test_never_raises_on_config_like_values(value: Any) -> None:

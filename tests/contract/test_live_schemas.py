@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from mirrord_ide.contract import contract
 from mirrord_simcluster.testing import SimCluster
 from reliability.cluster_support import SEED
-from reliability.rpc import RawClient, ResponseError, server_env, spawn_initialized
+from support.rpc import RawClient, ResponseError, server_env, spawn_initialized
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.editor, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.editor, pytest.mark.timeout(120)]
 
 NVIM = shutil.which("nvim")
 SCRIPT = Path(__file__).with_name("neovim_client.lua")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
 
-SERVER_COMMAND = [sys.executable, "-m", "mirrord_ide", "serve"]
+from support.server import lsp_config, server_env
 
 # Capability sets of real clients shipped with pytest-lsp.
 CLIENTS = ["visual-studio-code", "neovim@v0.7.0"]
@@ -43,18 +41,9 @@ def make_client() -> RecordingClient:
     return client
 
 
-def server_env(tmp_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # No real cluster: the tests must not depend on the machine's kubeconfig.
-    env["KUBECONFIG"] = str(tmp_dir / "no-kubeconfig")
-    env.pop("PYTHONPATH", None)
-    return env
-
-
 def config(tmp_dir: Path) -> ClientServerConfig:
-    return ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=make_client, server_env=server_env(tmp_dir)
-    )
+    # No real cluster: the tests must not depend on the machine's kubeconfig.
+    return lsp_config(server_env(tmp_dir / "no-kubeconfig"), make_client)
 
 
 def initialize_params(client_name: str, root: Path) -> types.InitializeParams:
@@ -63,6 +52,17 @@ def initialize_params(client_name: str, root: Path) -> types.InitializeParams:
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
     )
+
+
+async def start_client(
+    kubeconfig: Path, client_name: str, root: Path, env: dict[str, str] | None = None
+) -> RecordingClient:
+    """A server using `kubeconfig`, initialized by a client with `client_name`'s capabilities
+    and `root` as its workspace; `env` adds to the server's environment."""
+    client = await lsp_config(server_env(kubeconfig, **(env or {})), make_client).start()
+    await client.initialize_session(initialize_params(client_name, root))
+    assert isinstance(client, RecordingClient)
+    return client
 
 
 async def wait_for_version(

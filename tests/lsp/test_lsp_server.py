@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from mirrord_ide.lsp.convert import snippet_to_plain
 from mirrord_ide.lsp.server import MirrordLanguageServer, parse_tcp
 from mirrord_ide.lsp.settings import MirrordSettings
 from mirrord_ide.lsp.stdio import FrameParser, FrameReader
+from support.rpc import SocketFrames, frame, tcp_server
 
 from .support import (
     Documents,
@@ -46,69 +46,16 @@ async def test_utf16_is_kept_when_the_client_prefers_utf8(tmp_path: Path) -> Non
         await client.stop()
 
 
-def frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-def read_frame(sock: socket.socket) -> dict:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed"
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.startswith(b"Content-Length")
-    )
-    while len(rest) < length:
-        rest += sock.recv(65536)
-    return json.loads(rest[:length])
-
-
 def test_serve_over_tcp(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mirrord_ide", "serve", "--tcp", f"127.0.0.1:{port}"],
-        env=server_env(tmp_path),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        sock = None
-        for _ in range(200):
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read() if proc.stderr else "exited") from None
-                asyncio.run(asyncio.sleep(0.05))
-        assert sock is not None, "the server did not listen"
-        with sock:
-            sock.sendall(
-                frame(
-                    {
-                        "jsonrpc": "2.0",
-                        "id": 1,
-                        "method": "initialize",
-                        "params": {"processId": None, "rootUri": None, "capabilities": {}},
-                    }
-                )
-            )
-            reply = read_frame(sock)
-            assert reply["id"] == 1
-            assert reply["result"]["serverInfo"]["name"] == "mirrord-ide"
-            sync = reply["result"]["capabilities"]["textDocumentSync"]
-            assert sync["change"] == types.TextDocumentSyncKind.Incremental.value
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    with tcp_server(server_env(tmp_path / "no-kubeconfig")) as sock:
+        initialize = {"processId": None, "rootUri": None, "capabilities": {}}
+        message = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}
+        sock.sendall(frame(json.dumps(message).encode()))
+        reply = SocketFrames(sock).read()
+    assert reply["id"] == 1
+    assert reply["result"]["serverInfo"]["name"] == "mirrord-ide"
+    sync = reply["result"]["capabilities"]["textDocumentSync"]
+    assert sync["change"] == types.TextDocumentSyncKind.Incremental.value
 
 
 def test_bad_tcp_address_is_a_clear_error() -> None:

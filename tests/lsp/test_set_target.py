@@ -14,7 +14,7 @@ import pytest_asyncio
 import yaml
 from lsprotocol import types
 
-from reliability.rpc import RawClient, ResponseError, server_env, spawn_initialized
+from support.rpc import RawClient, ResponseError, server_env, spawn_initialized
 
 from .support import apply_edits
 

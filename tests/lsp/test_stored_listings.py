@@ -12,23 +12,21 @@ import pytest
 from pytest_lsp import LanguageClient
 
 from mirrord_simcluster.testing import SimCluster, running_cluster
+from support.cluster import container, seed, workload
+from support.server import call, stop_lsp
 
-from .test_target_requests import call, start, stop
+from .support import start_client
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
-SEED = """
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-namespaces:
-  - name: default
-  - name: shop
-    deployments:
-      - {name: api, replicas: 2, containers: [{name: api, image: "api:1"}]}
-    pods:
-      - {name: debug, containers: [{name: c, image: "c:1"}]}
-"""
+SEED = seed(
+    {"name": "default"},
+    {
+        "name": "shop",
+        "deployments": [workload("api", "api:1", replicas=2)],
+        "pods": [{"name": "debug", "containers": [container("c", "c:1")]}],
+    },
+)
 
 
 def paths(result: dict[str, Any]) -> set[str]:
@@ -40,7 +38,7 @@ def picker_paths(result: dict[str, Any]) -> set[str]:
 
 
 async def session(cluster: SimCluster, tmp_path: Path, cache: Path) -> LanguageClient:
-    return await start(
+    return await start_client(
         cluster.kubeconfig_for("admin", "shop"),
         "visual-studio-code",
         tmp_path,
@@ -61,7 +59,7 @@ async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
                     break
                 await asyncio.sleep(0.05)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
         stored = list((cache / "mirrord-ide" / "targets").glob("*.snapshot"))
         assert len(stored) == 1
         assert b"admin-token" not in stored[0].read_bytes()
@@ -82,7 +80,7 @@ async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
             again = await call(lsp, "mirrord/listTargets", {"allowStale": True})
             assert "stale" not in again
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
 
         lsp = await session(cluster, tmp_path, cache)
         try:
@@ -95,7 +93,7 @@ async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
             assert "stale" not in live
             assert picker_paths(live) == picker_paths(items)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
 
 
 async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -> None:
@@ -109,7 +107,7 @@ async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -
                     break
                 await asyncio.sleep(0.05)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
         cluster.store.delete("pods", "shop", "debug")
         lsp = await session(cluster, tmp_path, cache)
         try:
@@ -117,7 +115,7 @@ async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -
             assert "stale" not in result
             assert "pod/debug" not in paths(result)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
 
 
 async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
@@ -131,7 +129,7 @@ async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
                     break
                 await asyncio.sleep(0.05)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)
         (stored,) = (cache / "mirrord-ide" / "targets").glob("*.snapshot")
         data = stored.read_bytes()
         stored.write_bytes(data[: len(data) // 2])  # cut short, as by a crash
@@ -141,4 +139,4 @@ async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
             assert "stale" not in result  # a live answer, no error
             assert "pod/debug" in picker_paths(result)
         finally:
-            await stop(lsp)
+            await stop_lsp(lsp)

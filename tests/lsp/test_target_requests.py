@@ -4,87 +4,46 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import (
+    ADMIN,
+    EXPIRED,
+    HELLO,
+    NODEPLOY,
+    cluster_fixture,
+    container,
+    seed,
+    workload,
+)
+from support.server import call, plain, stop_lsp
 
-from .support import CLIENTS, initialize_params, make_client
+from .support import CLIENTS, start_client
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
-SEED = """
-options: {schedule_delay: 0.05}
-default_user: admin
-users:
-  - {name: admin, token: admin-token, admin: true}
-  - name: nodeploy
-    rules:
-      - {verbs: [get, list, watch], resources: [namespaces]}
-      - verbs: [get, list, watch]
-        resources: [pods, statefulsets, jobs, cronjobs, rollouts]
-        namespaces: [shop]
-  - {name: expired, expired: true, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: hello, replicas: 1, containers: [{name: hello, image: "hello:1"}]}
-  - name: shop
-    deployments:
-      - {name: api, replicas: 2, sidecars: [istio], containers: [{name: api, image: "api:1"}]}
-    rollouts:
-      - {name: search, replicas: 1, containers: [{name: search, image: "s:1"}]}
-    pods:
-      - {name: crasher, state: crashloop, containers: [{name: c, image: "c:1"}]}
-"""
+SEED = seed(
+    {"name": "default", "deployments": [HELLO]},
+    {
+        "name": "shop",
+        "deployments": [workload("api", "api:1", replicas=2, sidecars=["istio"])],
+        "rollouts": [workload("search", "s:1")],
+        "pods": [{"name": "crasher", "state": "crashloop", "containers": [container("c", "c:1")]}],
+    },
+    users=(ADMIN, NODEPLOY, EXPIRED),
+    schedule_delay=0.05,
+)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
-
-
-def plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-async def start(
-    kubeconfig: Path, client_name: str, root: Path, env: dict[str, str] | None = None
-) -> LanguageClient:
-    server_env = dict(os.environ)
-    server_env.pop("PYTHONPATH", None)
-    for key in ("MIRRORD_IMPERSONATED_TARGET", "MIRRORD_TARGET_NAMESPACE"):
-        server_env.pop(key, None)
-    server_env["KUBECONFIG"] = str(kubeconfig)
-    server_env.update(env or {})
-    cfg = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mirrord_ide", "serve"],
-        client_factory=make_client,
-        server_env=server_env,
-    )
-    client = await cfg.start()
-    await client.initialize_session(initialize_params(client_name, root))
-    return client
-
-
-async def stop(client: LanguageClient) -> None:
-    await client.shutdown_session()
-    await client.stop()
+cluster = cluster_fixture(SEED)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=CLIENTS)
@@ -92,16 +51,10 @@ async def client(
     request: pytest.FixtureRequest, cluster: SimCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LanguageClient]:
     root = tmp_path_factory.mktemp("ws")
-    lsp = await start(cluster.kubeconfig_for("admin", "shop"), request.param, root)
+    lsp = await start_client(cluster.kubeconfig_for("admin", "shop"), request.param, root)
     lsp.root = root  # type: ignore[attr-defined]
     yield lsp
-    await stop(lsp)
-
-
-async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
-    result = plain(await client.protocol.send_request_async(method, params))
-    assert isinstance(result, dict)
-    return result
+    await stop_lsp(lsp)
 
 
 async def error_of(client: LanguageClient, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +201,7 @@ async def test_bad_config_uri_is_invalid_config(client: LanguageClient) -> None:
 async def test_errors_carry_their_kind(
     cluster: SimCluster, tmp_path: Path, user: str, method: str, kind: str | None
 ) -> None:
-    lsp = await start(cluster.kubeconfig_for(user, "shop"), "visual-studio-code", tmp_path)
+    lsp = await start_client(cluster.kubeconfig_for(user, "shop"), "visual-studio-code", tmp_path)
     try:
         if kind is None:
             result = await call(lsp, method, {})
@@ -265,7 +218,7 @@ async def test_errors_carry_their_kind(
             picker = await call(lsp, "mirrord/targetPickerItems", {})
             assert [i["kind"] for i in picker["items"]][:2] == ["message", "targetless"]
     finally:
-        await stop(lsp)
+        await stop_lsp(lsp)
 
 
 async def test_unreachable_and_slow_clusters_answer_within_the_deadline(
@@ -284,17 +237,19 @@ async def test_unreachable_and_slow_clusters_answer_within_the_deadline(
         "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
         "users: [{name: u, user: {token: t}}]\n"
     )
-    lsp = await start(dead, "visual-studio-code", tmp_path)
+    lsp = await start_client(dead, "visual-studio-code", tmp_path)
     try:
         data = await error_of(lsp, "mirrord/listNamespaces", {})
         assert data["kind"] == "unreachable" and "KUBECONFIG" in data["hint"]
         picker = await call(lsp, "mirrord/targetPickerItems", {})
         assert [i["kind"] for i in picker["items"]] == ["message", "targetless"]
     finally:
-        await stop(lsp)
+        await stop_lsp(lsp)
 
     rule = cluster.faults.add(resource="pods", verb="list", latency=4.0)
-    lsp = await start(cluster.kubeconfig_for("admin", "shop"), "visual-studio-code", tmp_path)
+    lsp = await start_client(
+        cluster.kubeconfig_for("admin", "shop"), "visual-studio-code", tmp_path
+    )
     try:
         started = time.monotonic()
         data = await error_of(lsp, "mirrord/listTargets", {"timeout": 1.0})
@@ -304,7 +259,7 @@ async def test_unreachable_and_slow_clusters_answer_within_the_deadline(
         assert (await call(lsp, "mirrord/listNamespaces", {}))["current"] == "shop"
     finally:
         cluster.faults.rules.remove(rule)
-        await stop(lsp)
+        await stop_lsp(lsp)
 
 
 @pytest.mark.asyncio(loop_scope="module")

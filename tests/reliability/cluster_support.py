@@ -17,8 +17,7 @@ from mirrord_simcluster import testing
 from mirrord_simcluster.testing import SimCluster
 from mirrord_simcluster.testing import agent_objects as agent_objects
 from mirrord_simcluster.tls import make_server_cert
-
-from .rpc import RawClient, server_env, spawn_initialized
+from support.rpc import RawClient, server_env, spawn_initialized
 
 ADMIN_TOKEN = "admin-tok-Zq81xPVw3LmT6rJ9"
 SECRET_VALUE = "s3cr3t-Pw-K7hQ2vN8mX4"

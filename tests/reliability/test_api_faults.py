@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from mirrord_simcluster.testing import running_cluster
+from support.rpc import RawClient, ResponseError
 
 from .cluster_support import SEED, TARGET, start_server, wait_no_agents
-from .rpc import RawClient, ResponseError
 from .support import report_line
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 KINDS = {"unreachable", "unauthorized", "forbidden", "not-found", "timeout", "conflict"}
 DEADLINE = 5.0  # the `timeout` each request is given
 SLACK = 3.0  # the server's own bookkeeping on top

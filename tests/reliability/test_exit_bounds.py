@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .rpc import RawClient, server_env
+from support.rpc import RawClient, server_env
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.slow]
 

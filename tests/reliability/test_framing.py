@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def broken_frames(body: bytes) -> st.SearchStrategy[bytes]:
     style=st.sampled_from(HEADER_STYLES),
     cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=12),
 )
+@pytest.mark.slow
 def test_the_frame_after_a_broken_one_is_delivered(
     data: st.DataObject, good: bytes, style: bytes, cuts: list[int]
 ) -> None:

@@ -26,11 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.rpc import RawClient, server_env, spawn_initialized
+
 from . import fuzzgen
-from .rpc import RawClient, server_env, spawn_initialized
 from .support import LoopThread, percentile, report_line
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 SCALE = max(1, int(os.environ.get("MIRRORD_FUZZ_SCALE", "1")))
 GENERATED = 200 * SCALE

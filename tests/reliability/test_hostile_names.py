@@ -20,27 +20,24 @@ from typing import Any
 import pytest
 
 from mirrord_simcluster.testing import SimCluster
+from support.cluster import ADMIN, HELLO, container, seed, workload
+from support.rpc import ResponseError, server_env
 
 from .cluster_support import start_server
-from .rpc import ResponseError, server_env
 
 pytestmark = pytest.mark.timeout(180)
 
-SEED = """
-default_user: admin
-users:
-  - {name: admin, token: admin-token-Hn5, admin: true}
-namespaces:
-  - name: default
-    deployments:
-      - {name: hello, replicas: 1, containers: [{name: hello, image: "hello:1"}]}
-  - name: shop
-    deployments:
-      - {name: api, replicas: 1, containers: [{name: api, image: "api:1"}]}
-  - name: kube-system
-    deployments:
-      - {name: only-in-kube-system, replicas: 1, containers: [{name: c, image: "c:1"}]}
-"""
+SEED = seed(
+    {"name": "default", "deployments": [HELLO]},
+    {"name": "shop", "deployments": [workload("api", "api:1")]},
+    {
+        "name": "kube-system",
+        "deployments": [
+            {"name": "only-in-kube-system", "replicas": 1, "containers": [container("c", "c:1")]}
+        ],
+    },
+    users=(ADMIN | {"token": "admin-token-Hn5"},),
+)
 
 # Namespaces a test asks about on purpose; every request must stay inside them.
 ALLOWED_NAMESPACES = {"default", "shop"}

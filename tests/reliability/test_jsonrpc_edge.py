@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,9 +20,17 @@ from typing import Any
 
 import pytest
 
-from .rpc import RawClient, ResponseError, server_env, spawn_initialized
+from support.rpc import (
+    RawClient,
+    ResponseError,
+    SocketFrames,
+    frame,
+    server_env,
+    spawn_initialized,
+    tcp_server,
+)
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -34,10 +40,6 @@ INTERNAL_ERROR = -32603
 SERVER_NOT_INITIALIZED = -32002
 
 _ids = itertools.count(1000)
-
-
-def frame(body: bytes) -> bytes:
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 def encode(message: Any) -> bytes:
@@ -573,56 +575,20 @@ async def test_a_long_session_keeps_no_state_per_message(tmp_path: Path) -> None
 
 def test_tcp_has_the_same_edge(tmp_path: Path) -> None:
     """`serve --tcp`: the same resynchronisation and the same answers."""
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port = probe_socket.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mirrord_ide", "serve", "--tcp", f"127.0.0.1:{port}"],
-        env=server_env(None),
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "no TCP server"
-                time.sleep(0.05)
-        with sock:
-            initialize = {"capabilities": {}, "processId": None, "rootUri": None}
-            sock.sendall(
-                frame(
-                    encode(
-                        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}
-                    )
-                )
-                + b'Content-Length: 5\r\n\r\n{"jsonrpc": "2.0"}'  # too short
-                + frame(b"{not json")
-                + b"content-length: 2\n\n"  # lower-case, LF only
-                + b"{}"
-                + frame(encode({"jsonrpc": "2.0", "id": 2, "method": "mirrord/listSessions"}))
-            )
-            replies: list[dict[str, Any]] = []
-            buffer = b""
-            while not any(r.get("id") == 2 for r in replies):
-                chunk = sock.recv(65536)
-                assert chunk, f"the connection closed; got {replies}"
-                buffer += chunk
-                while b"\r\n\r\n" in buffer:
-                    head, rest = buffer.split(b"\r\n\r\n", 1)
-                    length = int(head.split(b":", 1)[1].split(b"\r\n")[0])
-                    if len(rest) < length:
-                        break
-                    replies.append(json.loads(rest[:length]))
-                    buffer = rest[length:]
-        codes = [r["error"]["code"] for r in replies if r.get("id") is None]
-        assert codes == [PARSE_ERROR, PARSE_ERROR, INVALID_REQUEST], replies
-        assert next(r for r in replies if r.get("id") == 2)["result"] == {"sessions": []}
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    with tcp_server(server_env(None), cwd=tmp_path) as sock:
+        initialize = {"capabilities": {}, "processId": None, "rootUri": None}
+        sock.sendall(
+            frame(encode({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}))
+            + b'Content-Length: 5\r\n\r\n{"jsonrpc": "2.0"}'  # too short
+            + frame(b"{not json")
+            + b"content-length: 2\n\n"  # lower-case, LF only
+            + b"{}"
+            + frame(encode({"jsonrpc": "2.0", "id": 2, "method": "mirrord/listSessions"}))
+        )
+        frames = SocketFrames(sock)
+        replies: list[dict[str, Any]] = []
+        while not any(r.get("id") == 2 for r in replies):
+            replies.append(frames.read())
+    codes = [r["error"]["code"] for r in replies if r.get("id") is None]
+    assert codes == [PARSE_ERROR, PARSE_ERROR, INVALID_REQUEST], replies
+    assert next(r for r in replies if r.get("id") == 2)["result"] == {"sessions": []}

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,11 @@ import yaml
 
 from mirrord_ide.cluster.kubeconfig import KubeSettings, load_kube_target, run_exec_plugin
 from mirrord_ide.errors import InvalidConfig, MirrordError
-from mirrord_simcluster.testing import SimCluster, running_cluster
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
+from support.rpc import RawClient, ResponseError, server_env
 
-from .rpc import RawClient, ResponseError, server_env
-
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 SEED = """
 default_user: admin
@@ -37,10 +36,7 @@ namespaces:
 SECRET = "admin-token-5ecret"
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
+cluster = cluster_fixture(SEED)
 
 
 def base(cluster: SimCluster) -> dict[str, Any]:

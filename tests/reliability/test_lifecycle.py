@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from mirrord_simcluster.testing import SimCluster
+from support.rpc import RawClient, ResponseError, server_env
 
 from .cluster_support import (
     SEED,
@@ -29,10 +30,9 @@ from .cluster_support import (
     wait_no_agents,
     wait_quiet,
 )
-from .rpc import RawClient, ResponseError, server_env
 from .support import report_line
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 REQUEST_CANCELLED = -32800
 TARGET = {"target": "deployment/api", "namespace": "shop"}

@@ -15,7 +15,7 @@ import pytest
 from .support import report_line
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_load.py"
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def test_load_smoke() -> None:

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from .rpc import RawClient, server_env
+from support.rpc import RawClient, server_env
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 
 async def test_server_exits_when_the_client_process_is_gone() -> None:

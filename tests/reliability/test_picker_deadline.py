@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from mirrord_simcluster.testing import running_cluster
+from support.rpc import server_env, spawn_initialized
 
 from .cluster_support import SEED
-from .rpc import server_env, spawn_initialized
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 DEADLINE = 1.5
 SLACK = 1.0  # scheduling on a loaded machine

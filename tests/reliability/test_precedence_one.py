@@ -18,9 +18,9 @@ from mirrord_ide.agent.sessions import StartRequest, choose
 from mirrord_ide.config.precedence import UNSET, resolve_selection
 from mirrord_ide.errors import InvalidConfig
 from mirrord_ide.picker import choose_namespace, choose_preselection
-from mirrord_simcluster.testing import SimCluster, running_cluster
-
-from .rpc import RawClient, ResponseError, server_env
+from mirrord_simcluster.testing import SimCluster
+from support.cluster import cluster_fixture
+from support.rpc import RawClient, ResponseError, server_env
 
 TARGET = "MIRRORD_IMPERSONATED_TARGET"
 NAMESPACE = "MIRRORD_TARGET_NAMESPACE"
@@ -123,10 +123,7 @@ def test_validated_config_and_parsed_config_resolve_alike() -> None:
 # -- end to end: the server's own environment --------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster() as sim:
-        yield sim
+cluster = cluster_fixture(None)
 
 
 @pytest.mark.slow

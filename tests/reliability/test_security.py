@@ -10,13 +10,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mirrord_simcluster.testing import SimCluster, running_cluster
+from support.cluster import cluster_fixture
+from support.rpc import RawClient, ResponseError, server_env
 
 from .cluster_support import (
     ADMIN_TOKEN,
@@ -33,16 +34,12 @@ from .cluster_support import (
     wait_no_agents,
     wait_quiet,
 )
-from .rpc import RawClient, ResponseError, server_env
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 
-@pytest.fixture
-def cluster() -> Iterator[SimCluster]:
-    with running_cluster(SEED) as sim:
-        yield sim
+cluster = cluster_fixture(SEED, scope="function")
 
 
 def key_fragments(key_pem: bytes) -> list[str]:

@@ -41,7 +41,7 @@ from simcluster.helpers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 @pytest.fixture

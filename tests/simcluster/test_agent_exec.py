@@ -23,7 +23,7 @@ from mirrord_simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
 from simcluster.helpers import first_pod, pod_log, pod_phase, start_targeted_agent, wait_for
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 SCRIPT = Path(__file__).with_name("external_agent.py")
 

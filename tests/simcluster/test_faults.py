@@ -13,7 +13,7 @@ from mirrord_simcluster.faults import Faults
 from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import core
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def no_retries(v1: client.CoreV1Api) -> client.CoreV1Api:

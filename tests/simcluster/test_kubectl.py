@@ -13,6 +13,7 @@ import pytest
 from mirrord_simcluster.testing import SimCluster
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.timeout(120),
     pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed"),
 ]

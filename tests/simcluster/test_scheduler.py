@@ -12,7 +12,7 @@ from kubernetes import client
 from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import batch, core, job_manifest, pod_manifest
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:

@@ -100,6 +100,7 @@ def test_missing_seed_file(tmp_path: Path) -> None:
         load_seed(tmp_path / "absent.yaml")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_big_namespace_lists_fast() -> None:
     seed = big_namespace(pods=10_000, deployments=1_000)

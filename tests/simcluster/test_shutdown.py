@@ -23,7 +23,7 @@ from mirrord_simcluster.seedgen import big_namespace
 from mirrord_simcluster.testing import SimCluster, running_cluster
 from simcluster.helpers import api_client, start_agent
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def pending_tasks(cluster: SimCluster) -> list[asyncio.Task[Any]]:

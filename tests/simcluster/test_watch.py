@@ -12,7 +12,7 @@ from kubernetes import client, watch
 from mirrord_simcluster.testing import SimCluster
 from simcluster.helpers import core, pod_manifest
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def collect(func: Any, stop_after: int, **kwargs: Any) -> list[dict[str, Any]]:

@@ -13,13 +13,26 @@ import contextlib
 import itertools
 import json
 import os
-import sys
+import socket
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SERVER_COMMAND = [sys.executable, "-m", "mirrord_ide", "serve"]
+from support.server import SERVER_COMMAND, server_env
+
+__all__ = [
+    "RawClient",
+    "ResponseError",
+    "SocketFrames",
+    "frame",
+    "server_env",
+    "spawn_initialized",
+    "tcp_server",
+]
 
 
 class ResponseError(Exception):
@@ -39,16 +52,6 @@ class ResponseError(Exception):
     @property
     def kind(self) -> str | None:
         return self.data.get("kind")
-
-
-def server_env(kubeconfig: Path | str | None, **extra: str) -> dict[str, str]:
-    """The environment of a server under test: no MIRRORD_* from the machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env.pop("PYTHONPATH", None)
-    env["KUBECONFIG"] = str(kubeconfig) if kubeconfig else "/nonexistent/kubeconfig"
-    env["PYTHONFAULTHANDLER"] = "1"
-    env.update(extra)
-    return env
 
 
 @dataclass
@@ -286,3 +289,71 @@ async def spawn_initialized(
         await client.kill()
         raise
     return client
+
+
+# -- over TCP (`serve --tcp`) ------------------------------------------------------------
+
+
+def frame(body: bytes) -> bytes:
+    """`body` with its Content-Length header."""
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+@contextlib.contextmanager
+def tcp_server(env: dict[str, str], cwd: Path | None = None) -> Iterator[socket.socket]:
+    """`serve --tcp` on a free loopback port, and a socket connected to it."""
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(
+            [*SERVER_COMMAND, "--tcp", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        stderr.seek(0)
+                        said = stderr.read().decode(errors="replace")
+                        raise AssertionError(f"the server did not listen: {said}") from None
+                    time.sleep(0.05)
+            with sock:
+                yield sock
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+class SocketFrames:
+    """The messages a socket receives, one frame at a time."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def read(self) -> dict[str, Any]:
+        while True:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if sep:
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                if len(rest) >= length:
+                    self.buffer = rest[length:]
+                    message = json.loads(rest[:length])
+                    assert isinstance(message, dict), message
+                    return message
+            chunk = self.sock.recv(65536)
+            assert chunk, f"the connection closed; unread: {self.buffer!r}"
+            self.buffer += chunk

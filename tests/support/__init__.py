@@ -1,0 +1,1 @@
+"""What every test that drives the real server shares: how it is started and its environment."""
