@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from mirrord_ide.agent.settings import incoming_settings
 from mirrord_ide.cli_engine.discover import CliInfo, Discovery, VersionCache, discover
 from mirrord_ide.cli_engine.ext import ExtRun, Progress, group_alive, reap_group
+from mirrord_ide.errors import MirrordError
 
 log = logging.getLogger(__name__)
 
@@ -102,23 +104,16 @@ def capabilities(
     network = _mapping(network_value)
     network_off = network_value is False
 
-    incoming_value = network.get("incoming", "mirror")
-    if isinstance(incoming_value, bool):
-        incoming = "mirror" if incoming_value else "off"
-    elif isinstance(incoming_value, str):
-        incoming = incoming_value
-    else:
-        incoming = str(_mapping(incoming_value).get("mode") or "mirror")
-    steal = env.get("MIRRORD_AGENT_TCP_STEAL_TRAFFIC", "").strip().lower()
-    if steal in ("true", "steal"):
-        incoming = "steal"
-    elif steal == "mirror":
+    try:
+        # The same reading of `feature.network.incoming` and its env override as the
+        # builtin engine's; the CLI accepted the config, so a value this reading
+        # refuses only falls back to mirrord's default.
+        incoming = incoming_settings(config, env).mode
+    except MirrordError:
         incoming = "mirror"
-    elif steal == "off":
-        incoming = "off"
-    if network_off or targetless or incoming not in ("mirror", "steal", "off"):
+    if network_off or targetless:
         # A targetless agent sits in its own pod: nobody sends it the target's traffic.
-        incoming = "off" if network_off or targetless else "mirror"
+        incoming = "off"
 
     outgoing_value = network.get("outgoing", True)
     if isinstance(outgoing_value, bool):
@@ -153,49 +148,26 @@ _namespace_cache: dict[tuple[Any, ...], str] = {}
 
 def kube_namespace(kubeconfig: str | None, context: str | None, environ: Mapping[str, str]) -> str:
     """The namespace of the kube context in use (kubectl's rule), read from the
-    kubeconfig files alone: no client, no cluster call."""
-    from mirrord_ide.cluster.kubeconfig import KubeSettings, kubeconfig_paths
+    kubeconfig files alone: no client, no cluster call. `default` when the
+    kubeconfig is missing or unreadable (the CLI reports that itself)."""
+    from mirrord_ide.cluster.kubeconfig import KubeSettings, context_identity, kubeconfig_paths
 
-    paths = kubeconfig_paths(KubeSettings(kubeconfig, context), environ)
+    settings = KubeSettings(kubeconfig, context)
     stamps = []
-    for path in paths:
+    for path in kubeconfig_paths(settings, environ):
         with contextlib.suppress(OSError):
             stamps.append((path, os.stat(path).st_mtime_ns))
     key = (tuple(stamps), context)
     cached = _namespace_cache.get(key)
     if cached is not None:
         return cached
-    namespace = _read_namespace(paths, context) or "default"
+    try:
+        namespace = context_identity(settings, environ).namespace
+    except MirrordError:
+        namespace = "default"
     _namespace_cache.clear()
     _namespace_cache[key] = namespace
     return namespace
-
-
-def _read_namespace(paths: list[str], context: str | None) -> str | None:
-    import yaml
-
-    documents: list[Mapping[str, Any]] = []
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, Mapping):
-            documents.append(data)
-    name = context
-    if not name:
-        name = next(
-            (str(d["current-context"]) for d in documents if d.get("current-context")), None
-        )
-    if not name:
-        return None
-    for document in documents:
-        for item in document.get("contexts") or []:
-            if isinstance(item, Mapping) and item.get("name") == name:
-                namespace = _mapping(item.get("context")).get("namespace")
-                return str(namespace) if namespace else None
-    return None
 
 
 def config_path(uri: str | None) -> str | None:

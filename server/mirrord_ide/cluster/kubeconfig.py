@@ -716,11 +716,14 @@ class ContextIdentity:
     namespace: str
 
 
-def context_identity(settings: KubeSettings) -> ContextIdentity:
+def context_identity(
+    settings: KubeSettings, environ: Mapping[str, str] | None = None
+) -> ContextIdentity:
     """The kubeconfig's chosen context, its cluster's server, user and namespace, read
-    from the files alone (no exec plugin runs). Raises `InvalidConfig` as
-    `load_kube_target` would for a missing or broken kubeconfig."""
-    paths = kubeconfig_paths(settings)
+    from the files alone (no exec plugin runs); `environ` supplies `KUBECONFIG` (default:
+    this process's). Raises `InvalidConfig` as `load_kube_target` would for a missing or
+    broken kubeconfig."""
+    paths = kubeconfig_paths(settings, environ)
     if not paths:
         raise InvalidConfig("no kubeconfig found")
     merged = _merge(paths)
