@@ -191,6 +191,18 @@ public final class PickerDialogModel {
     };
   }
 
+  /**
+   * The choice a "Save to config" button saves for {@code entry}: a selectable target or the
+   * targetless row; nothing for namespace rows, messages and unavailable targets.
+   */
+  public Optional<PickerOutcome.Selected> saveChoice(PickerEntry entry) {
+    if (entry == null || !entry.selectable()
+        || (entry.kind() != PickerEntry.Kind.TARGET && entry.kind() != PickerEntry.Kind.TARGETLESS)) {
+      return Optional.empty();
+    }
+    return Optional.of((PickerOutcome.Selected) choose(entry));
+  }
+
   /** The outcome of Cancel, Esc or closing the dialog: the run is aborted. */
   public PickerOutcome cancel() {
     return new PickerOutcome.Cancelled();

@@ -93,6 +93,36 @@ class RealServerTest {
   }
 
   @Test
+  void savingAChoiceKeepsTheConfigsCommentsAndCreatesAMissingOne() throws Exception {
+    Path project = Files.createDirectories(dir.resolve("save-project"));
+    Path config = project.resolve("mirrord.yaml");
+    String text = "# who we impersonate\ntarget: pod/old\nagent:\n  ttl: 3 # keep\n";
+    Files.writeString(config, text);
+    dev.mirrordide.core.config.TargetSaver saver = new dev.mirrordide.core.config.TargetSaver(
+        api, new dev.mirrordide.core.config.DiskConfigText(), Runnable::run);
+
+    saver.save(config, new dev.mirrordide.core.picker.PickerOutcome.Selected("deployment/api", "shop")).get(60, TimeUnit.SECONDS);
+    String saved = Files.readString(config);
+    assertTrue(saved.startsWith("# who we impersonate\n") && saved.endsWith("agent:\n  ttl: 3 # keep\n"), saved);
+    assertTrue(saved.contains("deployment/api") && saved.contains("shop") && !saved.contains("pod/old"), saved);
+
+    // mirrord reads JSON strictly: a config with a comment is refused, not rewritten.
+    Path strict = project.resolve("strict.mirrord.json");
+    Files.writeString(strict, "{\n  // no\n  \"target\": \"pod/a\"\n}\n");
+    ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> saver.save(strict, new dev.mirrordide.core.picker.PickerOutcome.Selected("pod/b", null)).get(60, TimeUnit.SECONDS));
+    assertEquals(dev.mirrordide.core.lsp.ErrorKind.INVALID_CONFIG, ((MirrordRequestException) refused.getCause()).kind());
+    assertTrue(Files.readString(strict).contains("pod/a"));
+
+    Path fresh = dev.mirrordide.core.config.TargetSaver.configFileFor(null, project);
+    dev.mirrordide.core.config.TargetSaver.Saved created = saver.save(
+        fresh, new dev.mirrordide.core.picker.PickerOutcome.Selected(null, null)).get(60, TimeUnit.SECONDS);
+    assertTrue(created.created());
+    assertEquals("targetless", com.google.gson.JsonParser.parseString(Files.readString(fresh))
+        .getAsJsonObject().get("target").getAsString());
+  }
+
+  @Test
   void initializeAnnouncesCapabilities() {
     assertTrue(client.isAlive());
     assertNotNull(client.serverCapabilities().get("textDocumentSync"), client.serverCapabilities().toString());

@@ -129,4 +129,17 @@ class PickerDialogModelTest {
     PickerItems odd = new PickerItems("d", false, null, List.of(new PickerItem("?", null, null, "future-kind", null, null, null, null)));
     assertEquals(1, PickerDialogModel.build(odd, Optional.empty()).entries().size()); // just targetless
   }
+
+  @Test
+  void onlyTargetsAndTargetlessCanBeSavedToTheConfig() {
+    PickerDialogModel m = PickerDialogModel.build(items(), Optional.empty());
+    PickerEntry api = m.entries().stream().filter(e -> "deployment/api/container/app".equals(e.path())).findFirst().orElseThrow();
+    assertEquals(new PickerOutcome.Selected("deployment/api/container/app", "shop"), m.saveChoice(api).orElseThrow());
+    assertEquals(new PickerOutcome.Selected(null, "shop"), m.saveChoice(m.targetless()).orElseThrow());
+    PickerEntry pending = m.entries().stream().filter(e -> "pod/db-0/container/pg".equals(e.path())).findFirst().orElseThrow();
+    assertTrue(m.saveChoice(pending).isEmpty(), "an unavailable target");
+    PickerEntry namespace = m.entries().stream().filter(e -> e.kind() == PickerEntry.Kind.NAMESPACE).findFirst().orElseThrow();
+    assertTrue(m.saveChoice(namespace).isEmpty(), "a namespace row");
+    assertTrue(m.saveChoice(null).isEmpty(), "no row selected");
+  }
 }

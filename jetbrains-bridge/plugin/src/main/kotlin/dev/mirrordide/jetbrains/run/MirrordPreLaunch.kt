@@ -13,7 +13,9 @@ import com.intellij.openapi.progress.ProgressIndicator
 import com.intellij.openapi.progress.ProgressManager
 import com.intellij.openapi.project.Project
 import com.intellij.util.EnvironmentUtil
+import dev.mirrordide.core.api.MirrordApi
 import dev.mirrordide.core.api.MirrordRequestException
+import dev.mirrordide.core.config.TargetSaver
 import dev.mirrordide.core.launch.ServerNotFoundException
 import dev.mirrordide.core.lsp.ErrorKind
 import dev.mirrordide.core.lsp.ProgressEvent
@@ -27,9 +29,12 @@ import dev.mirrordide.core.session.SessionNotices
 import dev.mirrordide.jetbrains.settings.MirrordSettingsConfigurable
 import dev.mirrordide.jetbrains.server.MirrordServerService
 import dev.mirrordide.jetbrains.settings.MirrordSettings
+import java.nio.file.Path
 import java.time.Duration
 import java.util.concurrent.CancellationException
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CompletionException
+import java.util.concurrent.Executor
 import java.util.concurrent.ExecutionException
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.TimeoutException
@@ -47,12 +52,13 @@ class MirrordPreLaunch(private val project: Project) {
         val settings = MirrordSettings.getInstance(project).state
         val (runEnv, passParent) = RunConfigurationSupport.env(configuration)
         val inherited = if (passParent) EnvironmentUtil.getEnvironmentMap() else emptyMap()
-        val configUri = MirrordConfigLocator.find(project, runEnv, settings.configPath)?.toUri()?.toString()
+        val configFile = MirrordConfigLocator.find(project, runEnv, settings.configPath)
+        val configUri = configFile?.toUri()?.toString()
         val result = AtomicReference<LaunchResult>()
         ApplicationManager.getApplication().invokeAndWait({
             ProgressManager.getInstance().runProcessWithProgressSynchronously({
                 val indicator = ProgressManager.getInstance().progressIndicator
-                result.set(launch(configuration, configUri, runEnv, inherited, settings.launchTimeoutSeconds, indicator))
+                result.set(launch(configuration, configFile, runEnv, inherited, settings.launchTimeoutSeconds, indicator))
             }, "Starting mirrord", true, project)
         }, ModalityState.any())
         return when (val r = result.get()) {
@@ -93,7 +99,7 @@ class MirrordPreLaunch(private val project: Project) {
 
     private fun launch(
         configuration: RunConfiguration,
-        configUri: String?,
+        configFile: Path?,
         runEnv: Map<String, String>,
         inherited: Map<String, String>,
         timeoutSeconds: Int,
@@ -101,6 +107,7 @@ class MirrordPreLaunch(private val project: Project) {
     ): LaunchResult {
         indicator.isIndeterminate = true
         indicator.text = "Connecting to the mirrord language server..."
+        val configUri = configFile?.toUri()?.toString()
         val api = try {
             MirrordServerService.getInstance(project).api()
         } catch (e: ServerNotFoundException) {
@@ -112,7 +119,8 @@ class MirrordPreLaunch(private val project: Project) {
         val view = PickerView { model ->
             val outcome = AtomicReference<PickerOutcome>(PickerOutcome.Cancelled())
             ApplicationManager.getApplication().invokeAndWait({
-                outcome.set(TargetPickerDialog(project, configuration.name, model).showAndGetOutcome())
+                val save = { choice: PickerOutcome.Selected -> saveChoice(api, configFile, choice) }
+                outcome.set(TargetPickerDialog(project, configuration.name, model, save).showAndGetOutcome())
             }, ModalityState.any())
             indicator.text = "Starting mirrord..."
             outcome.get()
@@ -133,6 +141,31 @@ class MirrordPreLaunch(private val project: Project) {
             )
         } catch (e: CancellationException) {
             LaunchResult.Cancelled("cancelled")
+        }
+    }
+
+    /**
+     * "Save to Config" in the dialog (on the EDT): the server computes the edit, the IDE applies it
+     * while the dialog is still up, so the run and the saved config agree.
+     */
+    private fun saveChoice(api: MirrordApi, configFile: Path?, choice: PickerOutcome.Selected) {
+        val base = project.basePath?.let { Path.of(it) }
+        if (configFile == null && base == null) {
+            notify("mirrord: this project has no folder to create a mirrord config in", NotificationType.ERROR)
+            return
+        }
+        val file = TargetSaver.configFileFor(configFile, base)
+        // ModalityState.current() on the EDT is the dialog's, so the edit runs while it is open.
+        val modality = ModalityState.current()
+        val onEdt = Executor { task -> ApplicationManager.getApplication().invokeLater(task, modality) }
+        TargetSaver(api, IdeConfigText(project), onEdt).save(file, choice).whenComplete { saved, error ->
+            if (error == null) {
+                notify("mirrord: ${saved.describe(base)}", NotificationType.INFORMATION)
+            } else {
+                val cause = (error as? CompletionException)?.cause ?: error
+                val text = (cause as? MirrordRequestException)?.describe() ?: cause.message ?: cause.toString()
+                notify("mirrord could not save the target: $text", NotificationType.ERROR)
+            }
         }
     }
 

@@ -14,7 +14,10 @@ import dev.mirrordide.core.picker.PickerDialogModel
 import dev.mirrordide.core.picker.PickerEntry
 import dev.mirrordide.core.picker.PickerOutcome
 import java.awt.BorderLayout
+import java.awt.event.ActionEvent
 import java.awt.event.MouseEvent
+import javax.swing.AbstractAction
+import javax.swing.Action
 import javax.swing.DefaultListModel
 import javax.swing.JComponent
 import javax.swing.JList
@@ -25,11 +28,16 @@ import javax.swing.event.DocumentEvent
 /**
  * The target dialog: the model's sections as one filterable list (section titles as headers),
  * unavailable targets greyed with their reason, namespace rows that reload the list. OK on a row
- * chooses it; Cancel, Esc or closing aborts the run. Shown on the EDT; everything it needs is in
- * the model, so it never waits for the server.
+ * chooses it; Cancel, Esc or closing aborts the run. "Save to Config" writes the selected target
+ * (or targetless) into the mirrord config through [onSave] and leaves the dialog open. Shown on the
+ * EDT; everything it needs is in the model, so it never waits for the server.
  */
-class TargetPickerDialog(project: Project, runName: String, private val model: PickerDialogModel) :
-    DialogWrapper(project, true) {
+class TargetPickerDialog(
+    project: Project,
+    runName: String,
+    private val model: PickerDialogModel,
+    private val onSave: ((PickerOutcome.Selected) -> Unit)? = null,
+) : DialogWrapper(project, true) {
 
     /** A header or an entry. */
     private sealed interface Row {
@@ -40,13 +48,18 @@ class TargetPickerDialog(project: Project, runName: String, private val model: P
     private val rows = DefaultListModel<Row>()
     private val list = JBList(rows)
     private val filter = SearchTextField(false)
+    private val saveAction = object : AbstractAction("Save to Config") {
+        override fun actionPerformed(e: ActionEvent) {
+            model.saveChoice(selectedEntry()).ifPresent { choice -> onSave?.invoke(choice) }
+        }
+    }
 
     init {
         title = "mirrord: Target for '$runName' (namespace ${model.namespace() ?: "default"})"
         setOKButtonText("Run")
         list.selectionMode = ListSelectionModel.SINGLE_SELECTION
         list.cellRenderer = Renderer()
-        list.addListSelectionListener { okAction.isEnabled = selectedEntry()?.selectable() == true }
+        list.addListSelectionListener { updateActions() }
         object : DoubleClickListener() {
             override fun onDoubleClick(event: MouseEvent): Boolean {
                 if (selectedEntry()?.selectable() != true) return false
@@ -74,8 +87,16 @@ class TargetPickerDialog(project: Project, runName: String, private val model: P
             list.selectedIndex = index
             list.ensureIndexIsVisible(index)
         }
-        okAction.isEnabled = selectedEntry()?.selectable() == true
+        updateActions()
     }
+
+    private fun updateActions() {
+        okAction.isEnabled = selectedEntry()?.selectable() == true
+        saveAction.isEnabled = onSave != null && model.saveChoice(selectedEntry()).isPresent
+    }
+
+    // DialogWrapper (intellij-community, platform 2024.3): protected Action @NotNull [] createLeftSideActions()
+    override fun createLeftSideActions(): Array<Action> = if (onSave != null) arrayOf(saveAction) else emptyArray()
 
     private fun selectedEntry(): PickerEntry? = (list.selectedValue as? Row.Item)?.entry
 
