@@ -3,8 +3,8 @@ a bare pygls server measured in the same run.
 
     python bench/bench_diagnostics.py [--iterations N] [--starts N] [--json]
 
-Both servers run as subprocesses over stdio, driven by the same minimal
-JSON-RPC client. Latency is the time from writing a didChange to reading the
+Both servers run as subprocesses over stdio, driven by the same JSON-RPC
+client (the test suite's `RawClient`). Latency is the time from writing a didChange to reading the
 publishDiagnostics for that version; each didChange is an incremental edit
 that adds or removes an error, the way typing does.
 """
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rpc import StdioClient
+from shared import RawClient
 
 HERE = Path(__file__).resolve().parent
 MIRRORD = [sys.executable, "-m", "mirrord_ide", "serve"]
@@ -125,7 +125,7 @@ def initialize_params() -> dict[str, Any]:
 
 async def cold_start(command: list[str]) -> float:
     started = time.perf_counter()
-    client = await StdioClient.spawn(command)
+    client = await RawClient.spawn(None, command=command)
     try:
         await client.request("initialize", initialize_params(), timeout=60)
         return time.perf_counter() - started
@@ -134,23 +134,18 @@ async def cold_start(command: list[str]) -> float:
 
 
 async def latencies(command: list[str], text: str, iterations: int) -> list[float]:
-    client = await StdioClient.spawn(command)
+    client = await RawClient.spawn(None, command=command)
     try:
         await client.request("initialize", initialize_params(), timeout=60)
         client.notify("initialized", {})
-        opened = client.expect_diagnostics(URI, 1)
-        client.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": URI, "languageId": "json", "version": 1, "text": text}},
-        )
-        await asyncio.wait_for(opened, 60)
+        client.open(URI, text)
+        await client.diagnostics(URI, 1, timeout=60)
         # Toggle `"ttl"` <-> `"tll"` (an unknown key): same length, same place.
         start = _position(text, '"ttl"')
         key_range = {"start": start, "end": {**start, "character": start["character"] + 5}}
         samples: list[float] = []
         for i in range(iterations + 2):
             version = i + 2
-            arrived = client.expect_diagnostics(URI, version)
             sent = time.perf_counter()
             client.notify(
                 "textDocument/didChange",
@@ -161,9 +156,9 @@ async def latencies(command: list[str], text: str, iterations: int) -> list[floa
                     ],
                 },
             )
-            done = await asyncio.wait_for(arrived, 60)
+            arrived = await client.diagnostics(URI, version, timeout=60)
             if i >= 2:  # the first edits warm caches; not what a user sees while typing
-                samples.append(done - sent)
+                samples.append(arrived.at - sent)
         return samples
     finally:
         await client.close()

@@ -28,47 +28,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, client_capabilities
-
 from mirrord_simcluster.reqlog import RequestRecord
 from mirrord_simcluster.testing import SimCluster, running_cluster
+from shared import NODES, seed, server_env, shop_api, shop_namespace, start_lsp, stop_lsp
 
 TARGET_MS = 150.0
 CLI_TARGET_MS = 50.0
 FAKE_MIRRORD = Path(__file__).resolve().parents[1] / "tests" / "fakes" / "mirrord"
 # How long the fake CLI takes between its progress steps (its own "work").
 CLI_STEP_DELAY = 0.05
-SEED: dict[str, Any] = {
-    "nodes": [
-        {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
-        {"name": "node-2", "labels": {"kubernetes.io/hostname": "node-2"}},
-    ],
-    "namespaces": [
-        {
-            "name": "shop",
-            "configmaps": [{"name": "shop-config", "data": {"DB_HOST": "postgres"}}],
-            "secrets": [{"name": "shop-db", "data": {"DB_PASSWORD": "s3cr3t"}}],
-            "deployments": [
-                {
-                    "name": "api",
-                    "replicas": 3,
-                    "sidecars": ["istio"],
-                    "containers": [
-                        {
-                            "name": "api",
-                            "image": "ghcr.io/acme/api:1",
-                            "env": {
-                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
-                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ],
-}
+SEED = seed(shop_namespace("s3cr3t", api=shop_api(replicas=3, sidecars=["istio"])), nodes=NODES)
 
 
 def classify(record: RequestRecord) -> str:
@@ -90,17 +59,8 @@ def percentile(values: list[float], pct: float) -> float:
 async def lsp_launches(
     cluster: SimCluster, params: dict[str, Any], launches: int
 ) -> tuple[list[float], Counter[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env.pop("PYTHONPATH", None)
-    env["KUBECONFIG"] = str(cluster.kubeconfig_path)
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
-    )
-    client = await config.start()
+    client = await start_lsp(server_env(cluster.kubeconfig_path))
     try:
-        await client.initialize_session(
-            types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-        )
         # One warm-up launch: connection set-up and imports are start-up costs.
         warm = await client.protocol.send_request_async("mirrord/startSession", params)
         await client.protocol.send_request_async(
@@ -123,8 +83,7 @@ async def lsp_launches(
                 requests[classify(record)] += 1
         return times, requests
     finally:
-        await client.shutdown_session()
-        await client.stop()
+        await stop_lsp(client)
 
 
 async def direct_launches(cluster: SimCluster, target: str | None, launches: int) -> list[float]:
@@ -208,10 +167,10 @@ async def cli_launches(launches: int) -> tuple[list[float], list[float]]:
         MIRRORD_TARGET_NAMESPACE="shop",
         FAKE_MIRRORD_PROXY_SECONDS="0",
     )
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mirrord_ide", "serve"], server_env=env
+    client = await start_lsp(
+        env,
+        initialization_options={"mirrord": {"engine": "mirrord-cli", "cliPath": str(FAKE_MIRRORD)}},
     )
-    client = await config.start()
 
     @client.feature("mirrord/sessionEnded")
     def ended(params: Any) -> None:
@@ -221,14 +180,6 @@ async def cli_launches(launches: int) -> tuple[list[float], list[float]]:
     own: list[float] = []
     through: list[float] = []
     try:
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
-                initialization_options={
-                    "mirrord": {"engine": "mirrord-cli", "cliPath": str(FAKE_MIRRORD)}
-                },
-            )
-        )
         for i in range(launches + 1):
             direct = await cli_own_run(direct_env)
             started = time.perf_counter()
@@ -242,8 +193,7 @@ async def cli_launches(launches: int) -> tuple[list[float], list[float]]:
                 through.append(elapsed)
         return own, through
     finally:
-        await client.shutdown_session()
-        await client.stop()
+        await stop_lsp(client)
 
 
 def cli_report(launches: int) -> float:

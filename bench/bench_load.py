@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,10 +20,9 @@ from typing import Any
 
 from mirrord_simcluster.seedgen import big_namespace
 from mirrord_simcluster.testing import running_cluster
-from rpc import StdioClient
+from shared import RawClient, server_env
 
 NAMESPACE = "bench"
-SERVER = [sys.executable, "-m", "mirrord_ide", "serve"]
 URI = "file:///bench/load/mirrord.json"
 METHODS = ("mirrord/listTargets", "mirrord/targetPickerItems")
 DOCUMENTS = [
@@ -53,7 +51,7 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 async def worker(
-    server: StdioClient,
+    server: RawClient,
     index: int,
     until: float,
     latencies: dict[str, list[float]],
@@ -77,23 +75,16 @@ async def worker(
         latencies[method].append(time.perf_counter() - started)
 
 
-async def typist(server: StdioClient, until: float, rate: float) -> tuple[int, int]:
+async def typist(server: RawClient, until: float, rate: float) -> tuple[int, int]:
     """didChange at `rate` per second; returns (sent, last version)."""
     version = 1
-    server.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": URI, "languageId": "json", "version": 1, "text": "{}"}},
-    )
+    server.open(URI, "{}", version)
     interval = 1.0 / rate
     next_at = time.perf_counter()
     sent = 0
     while time.perf_counter() < until:
         version += 1
-        text = DOCUMENTS[version % 2] % (version % 7)
-        server.notify(
-            "textDocument/didChange",
-            {"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"text": text}]},
-        )
+        server.replace(URI, DOCUMENTS[version % 2] % (version % 7), version)
         sent += 1
         next_at += interval
         delay = next_at - time.perf_counter()
@@ -105,16 +96,10 @@ async def typist(server: StdioClient, until: float, rate: float) -> tuple[int, i
 
 
 async def run_load(kubeconfig: Path, seconds: float, workers: int, rate: float) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env["KUBECONFIG"] = str(kubeconfig)
-    server = await StdioClient.spawn(SERVER, env=env)
+    # Many large answers: `record=False` keeps them out of the client's memory.
+    server = await RawClient.spawn(server_env(kubeconfig), record=False)
     try:
-        await server.request(
-            "initialize",
-            {"processId": os.getpid(), "rootUri": None, "capabilities": {}},
-            60,
-        )
-        server.notify("initialized", {})
+        await server.initialize(capabilities={})
         # Warm-up: the catalog is listed and watched, the document layer loaded.
         for method in METHODS:
             await server.request(method, {"namespace": NAMESPACE}, timeout=120)
@@ -127,9 +112,8 @@ async def run_load(kubeconfig: Path, seconds: float, workers: int, rate: float) 
         await asyncio.gather(*(worker(server, i, until, latencies, errors) for i in range(workers)))
         sent, last_version = await typing
         elapsed = time.perf_counter() - started
-        final = server.expect_diagnostics(URI, last_version)
         try:
-            await asyncio.wait_for(final, 10)
+            await server.diagnostics(URI, last_version, timeout=10)
             last_published = True
         except TimeoutError:
             last_published = False

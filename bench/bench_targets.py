@@ -45,15 +45,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 from mirrord_simcluster.bigseed import big_cluster, namespace_name
 from mirrord_simcluster.seedgen import big_namespace
+from shared import RawClient, server_env
 
 NAMESPACE = "bench"
-SERVER = [sys.executable, "-m", "mirrord_ide", "serve"]
 CLUSTER = [sys.executable, "-m", "mirrord_ide", "demo-cluster"]
 
 # Targets from the product's requirements.
@@ -65,6 +65,8 @@ ALL_COLD_VS_KUBECTL = 0.1
 ALL_WARM_FILTER_P50_MS = 30.0
 RESTART_P50_MS = 50.0
 ALL_RSS_MB = 250.0
+# How long the client waits for any answer (each request has a server-side timeout).
+ANSWER_TIMEOUT = 600.0
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -77,38 +79,26 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def time_kubectl(kubeconfig: Path) -> float | None:
+def time_kubectl(kubeconfig: Path, *scope: str, timeout: float = 300) -> float | None:
+    """`kubectl get pods,deployments <scope> -o json`; None without kubectl."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         return None
     env = dict(os.environ, KUBECONFIG=str(kubeconfig))
     started = time.perf_counter()
     subprocess.run(
-        [kubectl, "get", "pods,deployments", "-n", NAMESPACE, "-o", "json"],
+        [kubectl, "get", "pods,deployments", *scope, "-o", "json"],
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        timeout=300,
+        timeout=timeout,
     )
     return time.perf_counter() - started
 
 
 def time_kubectl_all(kubeconfig: Path) -> float | None:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return None
-    env = dict(os.environ, KUBECONFIG=str(kubeconfig))
-    started = time.perf_counter()
-    subprocess.run(
-        [kubectl, "get", "pods,deployments", "-A", "-o", "json"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=600,
-    )
-    return time.perf_counter() - started
+    return time_kubectl(kubeconfig, "-A", timeout=600)
 
 
 def time_naive(kubeconfig: Path) -> tuple[float | None, int | None]:
@@ -123,48 +113,6 @@ def time_naive(kubeconfig: Path) -> tuple[float | None, int | None]:
         return elapsed, len(pods.items) + len(deployments.items)
     finally:
         api_client.close()
-
-
-class RawClient:
-    """JSON-RPC over the server's stdio, timing each response to its last byte
-    (the client's own JSON parsing is not the server's latency)."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self._next = 0
-
-    async def request(self, method: str, params: Any) -> tuple[float, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._next += 1
-        body = json.dumps({"jsonrpc": "2.0", "id": self._next, "method": method, "params": params})
-        started = time.perf_counter()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
-        while True:
-            length = 0
-            while True:
-                line = (await self.proc.stdout.readline()).strip()
-                if not line:
-                    break
-                name, _, value = line.partition(b":")
-                if name.lower() == b"content-length":
-                    length = int(value)
-            if not length:
-                raise RuntimeError("the server closed its output")
-            raw = await self.proc.stdout.readexactly(length)
-            elapsed = time.perf_counter() - started
-            message = json.loads(raw)
-            if message.get("id") == self._next and "method" not in message:
-                if "error" in message:
-                    raise RuntimeError(message["error"])
-                return elapsed, message["result"]
-            if "id" in message and "method" in message:  # e.g. workspace/configuration
-                reply = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None})
-                self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(reply) + reply.encode())
-
-    def notify(self, method: str, params: Any) -> None:
-        assert self.proc.stdin is not None
-        body = json.dumps({"jsonrpc": "2.0", "method": method, "params": params}).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
 def cpu_ticks(pid: int) -> int:
@@ -193,74 +141,41 @@ async def settled(pid: int, quiet: float = 0.5, timeout: float = 20.0) -> None:
     raise RuntimeError("the server did not become idle after start-up")
 
 
+@contextlib.asynccontextmanager
+async def server_process(kubeconfig: Path, cache: Path | None = None) -> AsyncIterator[RawClient]:
+    """A fresh initialized server (keeping its listings under `cache` when given), its
+    answers timed to their last byte (the client's own JSON parsing is not the server's
+    latency)."""
+    extra = {"XDG_CACHE_HOME": str(cache)} if cache is not None else {}
+    client = await RawClient.spawn(server_env(kubeconfig, **extra), record=False)
+    try:
+        await client.initialize(capabilities={})
+        yield client
+    finally:
+        await client.close()
+
+
 async def time_server(kubeconfig: Path, warm_runs: int, *, settle: bool) -> dict[str, Any]:
     """One fresh server: its first listTargets, right after `initialized` or once
     its start-up work is over (`settle`), then `warm_runs` repeated ones."""
-    env = dict(os.environ, KUBECONFIG=str(kubeconfig))
-    for key in ("MIRRORD_IMPERSONATED_TARGET", "MIRRORD_TARGET_NAMESPACE"):
-        env.pop(key, None)
-    proc = await asyncio.create_subprocess_exec(
-        *SERVER,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env=env,
-        limit=2**20,
-    )
-    client = RawClient(proc)
-    try:
-        await client.request("initialize", {"processId": os.getpid(), "capabilities": {}})
-        client.notify("initialized", {})
+    async with server_process(kubeconfig) as client:
         if settle:
-            await settled(proc.pid)
+            await settled(client.proc.pid)
         params = {"namespace": NAMESPACE, "timeout": 60}
-        cold_s, cold = await client.request("mirrord/listTargets", params)
+        cold_s, cold = await client.timed_request("mirrord/listTargets", params, ANSWER_TIMEOUT)
         warm: list[float] = []
         for _ in range(warm_runs):
-            elapsed, result = await client.request("mirrord/listTargets", params)
+            elapsed, result = await client.timed_request(
+                "mirrord/listTargets", params, ANSWER_TIMEOUT
+            )
             warm.append(elapsed)
             assert len(result["targets"]) == len(cold["targets"])
         return {
             "cold_s": cold_s,
             "warm_p50_ms": statistics.median(warm) * 1000 if warm else None,
             "targets": len(cold["targets"]),
-            "rss_mb": peak_rss_mb(proc.pid),
+            "rss_mb": peak_rss_mb(client.proc.pid),
         }
-    finally:
-        try:
-            await asyncio.wait_for(client.request("shutdown", None), 10)
-            client.notify("exit", None)
-            await asyncio.wait_for(proc.wait(), 10)
-        except Exception:  # noqa: BLE001 - make sure the process goes away regardless
-            pass
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-
-
-@contextlib.asynccontextmanager
-async def server_process(kubeconfig: Path, cache: Path) -> Any:
-    """A fresh initialized server keeping its listings under `cache`."""
-    env = dict(os.environ, KUBECONFIG=str(kubeconfig), XDG_CACHE_HOME=str(cache))
-    for key in ("MIRRORD_IMPERSONATED_TARGET", "MIRRORD_TARGET_NAMESPACE"):
-        env.pop(key, None)
-    proc = await asyncio.create_subprocess_exec(
-        *SERVER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**24
-    )
-    client = RawClient(proc)
-    try:
-        await client.request("initialize", {"processId": os.getpid(), "capabilities": {}})
-        client.notify("initialized", {})
-        yield proc, client
-    finally:
-        try:
-            await asyncio.wait_for(client.request("shutdown", None), 10)
-            client.notify("exit", None)
-            await asyncio.wait_for(proc.wait(), 10)
-        except Exception:  # noqa: BLE001 - make sure the process goes away regardless
-            pass
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
 
 
 async def wait_for_snapshots(cache: Path, count: int, timeout: float = 60.0) -> None:
@@ -276,18 +191,21 @@ async def time_cluster_server(
     kubeconfig: Path, cache: Path, warm_runs: int, restarts: int, needle: str, namespace: str
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    async with server_process(kubeconfig, cache) as (proc, client):
-        await settled(proc.pid)
+    async with server_process(kubeconfig, cache) as client:
+        await settled(client.proc.pid)
         all_params = {"allNamespaces": True, "timeout": 120, "allowStale": True}
-        out["all_cold_s"], cold = await client.request("mirrord/listTargets", all_params)
+        out["all_cold_s"], cold = await client.timed_request(
+            "mirrord/listTargets", all_params, ANSWER_TIMEOUT
+        )
         assert "stale" not in cold
         out["all_targets"] = len(cold["targets"])
         warm: list[float] = []
         shown = 0
         for _ in range(warm_runs):
-            elapsed, items = await client.request(
+            elapsed, items = await client.timed_request(
                 "mirrord/targetPickerItems",
                 {"allNamespaces": True, "filter": needle, "timeout": 60},
+                ANSWER_TIMEOUT,
             )
             warm.append(elapsed)
             shown = sum(1 for i in items["items"] if i["kind"] == "target")
@@ -296,32 +214,34 @@ async def time_cluster_server(
         # What a client that filters on its side asks for: every target.
         unfiltered: list[float] = []
         for _ in range(max(1, warm_runs // 4)):
-            elapsed, items = await client.request(
-                "mirrord/targetPickerItems", {"allNamespaces": True, "timeout": 60}
+            elapsed, items = await client.timed_request(
+                "mirrord/targetPickerItems", {"allNamespaces": True, "timeout": 60}, ANSWER_TIMEOUT
             )
             unfiltered.append(elapsed)
         out["all_warm_unfiltered_p50_ms"] = statistics.median(unfiltered) * 1000
         ns_params = {"namespace": namespace, "timeout": 60, "allowStale": True}
-        out["ns_from_cluster_cache_ms"], _ = await client.request(
-            "mirrord/targetPickerItems", ns_params
+        out["ns_from_cluster_cache_ms"], _ = await client.timed_request(
+            "mirrord/targetPickerItems", ns_params, ANSWER_TIMEOUT
         )
         out["ns_from_cluster_cache_ms"] *= 1000
-        out["all_rss_mb"] = peak_rss_mb(proc.pid)
+        out["all_rss_mb"] = peak_rss_mb(client.proc.pid)
         await wait_for_snapshots(cache, 2)
     ns_times: list[float] = []
     all_times: list[float] = []
     for _ in range(restarts):
         # As after an editor restart: the server started with the editor, the
         # picker opens once its start-up work is over.
-        async with server_process(kubeconfig, cache) as (proc, client):
-            await settled(proc.pid)
-            elapsed, items = await client.request(
-                "mirrord/targetPickerItems", {"namespace": namespace, "allowStale": True}
+        async with server_process(kubeconfig, cache) as client:
+            await settled(client.proc.pid)
+            elapsed, items = await client.timed_request(
+                "mirrord/targetPickerItems",
+                {"namespace": namespace, "allowStale": True},
+                ANSWER_TIMEOUT,
             )
             assert items.get("stale") is True, "no stored listing was used"
             ns_times.append(elapsed)
-            elapsed, listing = await client.request(
-                "mirrord/listTargets", {"allNamespaces": True, "allowStale": True}
+            elapsed, listing = await client.timed_request(
+                "mirrord/listTargets", {"allNamespaces": True, "allowStale": True}, ANSWER_TIMEOUT
             )
             assert listing.get("stale") is True
             assert len(listing["targets"]) == out["all_targets"]
@@ -353,10 +273,11 @@ def run_cluster(
     return out
 
 
-def report_cluster(result: dict[str, Any]) -> str:
-    def fmt(value: Any, spec: str) -> str:
-        return "n/a" if value is None else format(value, spec)
+def fmt(value: Any, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
 
+
+def report_cluster(result: dict[str, Any]) -> str:
     lines = [
         f"cluster: {result['pods']} pods in {result['namespaces']} namespaces "
         f"-> {result['all_targets']} targets",
@@ -432,7 +353,7 @@ def run(pods: int, deployments: int, warm_runs: int, baselines: bool = True) -> 
             warm_up_cluster(kubeconfig)
             first = asyncio.run(time_server(kubeconfig, 0, settle=False))
             server = asyncio.run(time_server(kubeconfig, warm_runs, settle=True))
-            kubectl_s = time_kubectl(kubeconfig) if baselines else None
+            kubectl_s = time_kubectl(kubeconfig, "-n", NAMESPACE) if baselines else None
             naive_s, naive_items = time_naive(kubeconfig) if baselines else (None, None)
     out: dict[str, Any] = {
         "pods": pods,
@@ -450,9 +371,6 @@ def run(pods: int, deployments: int, warm_runs: int, baselines: bool = True) -> 
 
 
 def report(result: dict[str, Any]) -> str:
-    def fmt(value: Any, spec: str) -> str:
-        return "n/a" if value is None else format(value, spec)
-
     lines = [
         f"namespace: {result['pods']} pods, {result['deployments']} deployments "
         f"-> {result['targets']} targets",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -16,23 +17,57 @@ from mirrord_ide.cluster.kubeconfig import KubeSettings
 from mirrord_simcluster.testing import SimCluster
 from mirrord_simcluster.testing import agent_objects as agent_objects
 from mirrord_simcluster.testing import wait_no_agents as wait_no_agents
+from support.cluster import NODES, container, seed, shop_api, shop_namespace, workload
 
 SCHEDULE_DELAY = 0.05
 
-SEED: dict[str, Any] = {
-    "options": {"schedule_delay": SCHEDULE_DELAY},
-    "default_user": "admin",
-    "users": [
+SEED = seed(
+    {"name": "agents"},
+    shop_namespace(
+        "s3cr3t",
+        "sk_test",
+        api=shop_api(
+            sidecars=["istio"], env_from=[{"configMap": "cart-settings"}, {"secret": "stripe"}]
+        ),
+        shop_config={"DB_PORT": "5432"},
+        configmaps=[{"name": "cart-settings", "data": {"CART_TTL": "30m"}}],
+        deployments=[
+            {
+                "name": "broken",
+                "replicas": 2,
+                "ready": 0,
+                "containers": [container("app", "ghcr.io/acme/broken:1")],
+            },
+            {
+                "name": "empty",
+                "replicas": 0,
+                "containers": [container("app", "ghcr.io/acme/empty:1")],
+            },
+        ],
+        statefulsets=[
+            {"name": "db", "replicas": 1, "containers": [container("postgres", "postgres:16")]}
+        ],
+        rollouts=[workload("search", "ghcr.io/acme/search:1")],
+        pods=[
+            {
+                "name": "solo",
+                "containers": [
+                    container("app", "ghcr.io/acme/solo:1", env={"MODE": "solo"}),
+                    container("worker", "ghcr.io/acme/worker:1"),
+                ],
+                "annotations": {"kubectl.kubernetes.io/default-container": "worker"},
+                "node": "node-2",
+            },
+            {
+                "name": "waiting",
+                "state": "pending",
+                "containers": [container("app", "ghcr.io/acme/solo:1")],
+            },
+        ],
+    ),
+    users=[
         {"name": "admin", "admin": True},
-        {
-            "name": "viewer",
-            "rules": [
-                {
-                    "verbs": ["get", "list", "watch"],
-                    "resources": ["*"],
-                }
-            ],
-        },
+        {"name": "viewer", "rules": [{"verbs": ["get", "list", "watch"], "resources": ["*"]}]},
         {
             # Everything a launch needs except reading secrets.
             "name": "nosecrets",
@@ -54,85 +89,9 @@ SEED: dict[str, Any] = {
             ],
         },
     ],
-    "nodes": [
-        {"name": "node-1", "labels": {"kubernetes.io/hostname": "node-1"}},
-        {"name": "node-2", "labels": {"kubernetes.io/hostname": "node-2"}},
-    ],
-    "namespaces": [
-        {"name": "agents"},
-        {
-            "name": "shop",
-            "configmaps": [
-                {"name": "shop-config", "data": {"DB_HOST": "postgres", "DB_PORT": "5432"}},
-                {"name": "cart-settings", "data": {"CART_TTL": "30m"}},
-            ],
-            "secrets": [
-                {"name": "shop-db", "data": {"DB_PASSWORD": "s3cr3t"}},
-                {"name": "stripe", "data": {"STRIPE_KEY": "sk_test"}},
-            ],
-            "deployments": [
-                {
-                    "name": "api",
-                    "replicas": 2,
-                    "sidecars": ["istio"],
-                    "containers": [
-                        {
-                            "name": "api",
-                            "image": "ghcr.io/acme/shop-api:1.0.0",
-                            "env": {
-                                "LOG_LEVEL": "info",
-                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
-                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
-                            },
-                            "envFrom": [{"configMap": "cart-settings"}, {"secret": "stripe"}],
-                        }
-                    ],
-                },
-                {
-                    "name": "broken",
-                    "replicas": 2,
-                    "ready": 0,
-                    "containers": [{"name": "app", "image": "ghcr.io/acme/broken:1"}],
-                },
-                {
-                    "name": "empty",
-                    "replicas": 0,
-                    "containers": [{"name": "app", "image": "ghcr.io/acme/empty:1"}],
-                },
-            ],
-            "statefulsets": [
-                {
-                    "name": "db",
-                    "replicas": 1,
-                    "containers": [{"name": "postgres", "image": "postgres:16"}],
-                }
-            ],
-            "rollouts": [
-                {
-                    "name": "search",
-                    "replicas": 1,
-                    "containers": [{"name": "search", "image": "ghcr.io/acme/search:1"}],
-                }
-            ],
-            "pods": [
-                {
-                    "name": "solo",
-                    "containers": [
-                        {"name": "app", "image": "ghcr.io/acme/solo:1", "env": {"MODE": "solo"}},
-                        {"name": "worker", "image": "ghcr.io/acme/worker:1"},
-                    ],
-                    "annotations": {"kubectl.kubernetes.io/default-container": "worker"},
-                    "node": "node-2",
-                },
-                {
-                    "name": "waiting",
-                    "state": "pending",
-                    "containers": [{"name": "app", "image": "ghcr.io/acme/solo:1"}],
-                },
-            ],
-        },
-    ],
-}
+    nodes=NODES,
+    schedule_delay=SCHEDULE_DELAY,
+)
 
 
 def make_kube(cluster: SimCluster, user: str | None = None) -> AgentKube:
@@ -146,6 +105,54 @@ def manager_for(kube: AgentKube, **kwargs: Any) -> SessionManager:
         return kube
 
     return SessionManager(factory, **kwargs)
+
+
+class Calls:
+    """A callback that records its calls: a session manager's `on_ended`, `on_notice`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.event = asyncio.Event()
+
+    def __call__(self, *args: Any) -> None:
+        self.calls.append(args)
+        self.event.set()
+
+    async def wait(self, timeout: float) -> tuple[Any, ...]:
+        """The first call, once there is one."""
+        await asyncio.wait_for(self.event.wait(), timeout)
+        return self.calls[0]
+
+
+class Listener:
+    """The local debuggee: queues each accepted connection's bytes once it closes, and
+    answers `answer` once something arrived."""
+
+    def __init__(self, answer: bytes = b"") -> None:
+        self.answer = answer
+        self.done: asyncio.Queue[bytes] = asyncio.Queue()
+        self.port = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = bytearray()
+        answered = False
+        while chunk := await reader.read(65536):
+            data += chunk
+            if self.answer and not answered:
+                answered = True
+                writer.write(self.answer)
+        await self.done.put(bytes(data))
+        writer.close()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
 
 HOLDER = Path(__file__).with_name("agent_holder.py")

@@ -22,25 +22,11 @@ from mirrord_ide.errors import Conflict
 from mirrord_simcluster.testing import SimCluster
 
 from .fake_agent import FakeAgent
-from .support import make_kube, manager_for, wait_no_agents
+from .support import Calls, Listener, make_kube, manager_for, wait_no_agents
 
 pytestmark = pytest.mark.timeout(60)
 
 IMAGE_ENV = {"IMAGE_ONLY": "from-the-image", "LOG_LEVEL": "warn", "AWS_PROFILE": "prod"}
-
-
-class Ended:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, str]] = []
-        self.event = asyncio.Event()
-
-    def __call__(self, session_id: str, reason: str, message: str) -> None:
-        self.calls.append((session_id, reason, message))
-        self.event.set()
-
-    async def wait(self, timeout: float) -> tuple[str, str, str]:
-        await asyncio.wait_for(self.event.wait(), timeout)
-        return self.calls[0]
 
 
 @pytest.fixture
@@ -59,36 +45,18 @@ def agent(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAgent]:
 
 
 @pytest_asyncio.fixture
-async def ended() -> Ended:
-    return Ended()
+async def ended() -> Calls:
+    return Calls()
 
 
 @pytest_asyncio.fixture
 async def sessions(
-    kube: AgentKube, agent: FakeAgent, ended: Ended
+    kube: AgentKube, agent: FakeAgent, ended: Calls
 ) -> AsyncIterator[SessionManager]:
     manager = manager_for(kube, on_ended=ended, keepalive=(0.1, 1.0))
     yield manager
     await manager.stop_all()
     await agent.close()
-
-
-class Listener:
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.closed = asyncio.Event()
-        self.port = 0
-
-    async def start(self) -> int:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(server.sockets[0].getsockname()[1])
-        return self.port
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while chunk := await reader.read(65536):
-            self.data += chunk
-        self.closed.set()
-        writer.close()
 
 
 def start_request(config: dict[str, Any] | None = None, **kwargs: Any) -> StartRequest:
@@ -127,8 +95,7 @@ async def test_result_has_engine_capabilities_and_the_process_env(
     agent.push(TcpNewConnection(1, "10.1.0.7", 50000, 8080, "10.1.0.2", v2=True))
     agent.push(TcpData(1, b"GET / HTTP/1.0\r\n\r\n"))
     agent.push(TcpData(1, b""))
-    await asyncio.wait_for(local.closed.wait(), 5)
-    assert bytes(local.data) == b"GET / HTTP/1.0\r\n\r\n"
+    assert await asyncio.wait_for(local.done.get(), 5) == b"GET / HTTP/1.0\r\n\r\n"
     listed = sessions.describe_all()[0]
     assert listed["engine"] == "builtin"
     assert listed["mirrored"]["ports"] == [{"remote": 8080, "local": local.port}]
@@ -198,7 +165,7 @@ async def test_an_old_agent_is_refused_and_removed(
 
 @pytest.mark.slow
 async def test_keepalive_holds_the_session_past_the_agent_timeout(
-    sessions: SessionManager, agent: FakeAgent, ended: Ended
+    sessions: SessionManager, agent: FakeAgent, ended: Calls
 ) -> None:
     agent.idle_timeout = 0.6
     await sessions.start(start_request())
@@ -211,7 +178,7 @@ async def test_keepalive_holds_the_session_past_the_agent_timeout(
 async def test_without_keepalive_the_agent_drops_the_session(
     kube: AgentKube, agent: FakeAgent, cluster: SimCluster
 ) -> None:
-    ended = Ended()
+    ended = Calls()
     manager = manager_for(kube, on_ended=ended, keepalive=(30.0, 60.0))
     agent.idle_timeout = 0.5
     try:
@@ -226,7 +193,7 @@ async def test_without_keepalive_the_agent_drops_the_session(
 
 
 async def test_deleting_the_agent_pod_ends_the_session(
-    cluster: SimCluster, kube: AgentKube, sessions: SessionManager, ended: Ended
+    cluster: SimCluster, kube: AgentKube, sessions: SessionManager, ended: Calls
 ) -> None:
     result = await sessions.start(start_request())
     agent = result["agent"]
@@ -242,7 +209,7 @@ async def test_deleting_the_agent_pod_ends_the_session(
 
 
 async def test_garbage_from_the_agent_ends_the_session_cleanly(
-    cluster: SimCluster, sessions: SessionManager, agent: FakeAgent, ended: Ended
+    cluster: SimCluster, sessions: SessionManager, agent: FakeAgent, ended: Calls
 ) -> None:
     result = await sessions.start(start_request())
     agent.push_raw(b"\xfe\xfe")
@@ -253,7 +220,7 @@ async def test_garbage_from_the_agent_ends_the_session_cleanly(
     assert await wait_no_agents(cluster) == []
 
 
-async def test_stop_reports_stopped(sessions: SessionManager, ended: Ended) -> None:
+async def test_stop_reports_stopped(sessions: SessionManager, ended: Calls) -> None:
     result = await sessions.start(start_request())
     assert await sessions.stop(result["sessionId"])
     assert ended.calls == [(result["sessionId"], "stopped", "the session was stopped")]

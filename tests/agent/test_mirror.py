@@ -21,41 +21,10 @@ from mirrord_ide.agent.protocol.messages import (
     TcpData,
     TcpNewConnection,
 )
+from support.server import free_port
 
 from .fake_agent import FakeAgent
-
-
-class Listener:
-    """A local debuggee stand-in: records each accepted connection's bytes
-    until EOF, answers `answer` once something arrived."""
-
-    def __init__(self, answer: bytes = b"") -> None:
-        self.answer = answer
-        self.received: list[bytes] = []
-        self.done: asyncio.Queue[bytes] = asyncio.Queue()
-        self.port = 0
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(self.server.sockets[0].getsockname()[1])
-        return self.port
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        data = bytearray()
-        answered = False
-        while chunk := await reader.read(65536):
-            data += chunk
-            if self.answer and not answered:
-                answered = True
-                writer.write(self.answer)
-        self.received.append(bytes(data))
-        await self.done.put(bytes(data))
-        writer.close()
-
-    async def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
+from .support import Listener
 
 
 @pytest_asyncio.fixture
@@ -157,10 +126,7 @@ def test_content_length_body_goes_as_is() -> None:
 
 
 async def test_nothing_listening_is_counted_and_reported_once() -> None:
-    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = int(probe.sockets[0].getsockname()[1])
-    probe.close()
-    await probe.wait_closed()
+    port = free_port()
     sent: list[Any] = []
     notices: list[str] = []
     mirror = mirror_to(port, sent, notices)
@@ -182,10 +148,7 @@ async def test_nothing_listening_is_counted_and_reported_once() -> None:
 async def test_nothing_listening_right_after_the_start_is_only_counted() -> None:
     # The IDE starts the debuggee after the session is up: traffic that arrives
     # first is expected to find nothing listening and is not worth a warning.
-    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = int(probe.sockets[0].getsockname()[1])
-    probe.close()
-    await probe.wait_closed()
+    port = free_port()
     notices: list[str] = []
     mirror = Mirror(
         send=[].append, local_port=lambda remote: port, notice=notices.append, quiet_for=0.3

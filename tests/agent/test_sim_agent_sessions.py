@@ -18,8 +18,9 @@ from mirrord_ide.cluster.kinds import api_url
 from mirrord_ide.errors import Forbidden
 from mirrord_simcluster.testing import SimCluster
 from support.cluster import cluster_fixture
+from support.server import free_port
 
-from .support import make_kube, manager_for, wait_no_agents
+from .support import Calls, Listener, make_kube, manager_for, wait_no_agents
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -62,52 +63,22 @@ SEED: dict[str, Any] = {
 }
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, ...]] = []
-        self.event = asyncio.Event()
-
-    def __call__(self, *args: str) -> None:
-        self.calls.append(args)
-        self.event.set()
-
-
-class Listener:
-    """The debuggee: every accepted connection's bytes, once it closes."""
-
-    def __init__(self) -> None:
-        self.done: asyncio.Queue[bytes] = asyncio.Queue()
-        self.port = 0
-
-    async def start(self) -> int:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(server.sockets[0].getsockname()[1])
-        return self.port
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        data = bytearray()
-        while chunk := await reader.read(65536):
-            data += chunk
-        await self.done.put(bytes(data))
-        writer.close()
-
-
 cluster = cluster_fixture(SEED)
 
 
 @pytest_asyncio.fixture
-async def ended() -> Recorder:
-    return Recorder()
+async def ended() -> Calls:
+    return Calls()
 
 
 @pytest_asyncio.fixture
-async def notices() -> Recorder:
-    return Recorder()
+async def notices() -> Calls:
+    return Calls()
 
 
 @pytest_asyncio.fixture
 async def sessions(
-    cluster: SimCluster, kube: AgentKube, ended: Recorder, notices: Recorder
+    cluster: SimCluster, kube: AgentKube, ended: Calls, notices: Calls
 ) -> AsyncIterator[SessionManager]:
     manager = manager_for(kube, on_ended=ended, on_notice=notices, quiet_start=0.0)
     yield manager
@@ -155,7 +126,7 @@ async def test_env_of_the_running_process(sessions: SessionManager) -> None:
 
 @pytest.mark.slow
 async def test_the_session_outlives_the_agents_timeout(
-    cluster: SimCluster, sessions: SessionManager, ended: Recorder
+    cluster: SimCluster, sessions: SessionManager, ended: Calls
 ) -> None:
     config = {"agent": {"communication_timeout": 1}}
     result = await sessions.start(
@@ -193,12 +164,9 @@ async def test_mirrored_tcp_and_chunked_http_reach_the_debuggee(
 
 
 async def test_nothing_listening_is_reported_once(
-    cluster: SimCluster, sessions: SessionManager, notices: Recorder
+    cluster: SimCluster, sessions: SessionManager, notices: Calls
 ) -> None:
-    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    closed_port = int(probe.sockets[0].getsockname()[1])
-    probe.close()
-    await probe.wait_closed()
+    closed_port = free_port()
     result = await sessions.start(
         StartRequest(config=mapped(closed_port), target="deployment/app", namespace="web")
     )
@@ -229,7 +197,7 @@ async def test_a_refused_port_forward_is_a_forbidden_error(cluster: SimCluster) 
 
 
 async def test_deleting_the_agent_pod_ends_the_session_within_5s(
-    cluster: SimCluster, kube: AgentKube, sessions: SessionManager, ended: Recorder
+    cluster: SimCluster, kube: AgentKube, sessions: SessionManager, ended: Calls
 ) -> None:
     result = await sessions.start(StartRequest(target="deployment/app", namespace="web"))
     agent = result["agent"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from mirrord_ide import __version__
 from mirrord_ide.cli import build_parser
 from mirrord_simcluster.testing import SimCluster
 from support.cluster import HELLO, cluster_fixture, seed, workload
+from support.server import run_cli, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -34,17 +33,7 @@ cluster = cluster_fixture(SEED)
 
 
 def run(*args: str, kubeconfig: Path | str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env["KUBECONFIG"] = str(kubeconfig) if kubeconfig else "/nonexistent/kubeconfig"
-    done = subprocess.run(
-        [sys.executable, "-m", "mirrord_ide", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in done.stdout + done.stderr
-    return done
+    return run_cli(*args, env=server_env(kubeconfig))
 
 
 def test_default_output_is_a_table(cluster: SimCluster) -> None:

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from support.cluster import ADMIN, EXPIRED, seed, workload
+from support.server import unreachable_kubeconfig
 
 EXE = Path(sys.executable).parent / "mirrord-ide"
 
@@ -137,20 +137,6 @@ def _cluster_env(kubeconfig: Path | str) -> dict[str, str]:
     return env
 
 
-def _stopped_cluster_kubeconfig(tmp_path: Path) -> Path:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    path = tmp_path / "stopped"
-    path.write_text(
-        "apiVersion: v1\ncurrent-context: c\n"
-        f"clusters: [{{name: k, cluster: {{server: 'https://127.0.0.1:{port}'}}}}]\n"
-        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
-        "users: [{name: u, user: {token: t0ken}}]\n"
-    )
-    return path
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("why", ["stopped cluster", "missing kubeconfig", "rejected token"])
 def test_cluster_not_checked_is_said_and_strict_fails(
@@ -159,7 +145,7 @@ def test_cluster_not_checked_is_said_and_strict_fails(
     cfg = tmp_path / "mirrord.json"
     cfg.write_text('{"target": {"path": "deployment/web", "namespace": "default"}}')
     if why == "stopped cluster":
-        kubeconfig: Path | str = _stopped_cluster_kubeconfig(tmp_path)
+        kubeconfig: Path | str = unreachable_kubeconfig(tmp_path / "stopped")
         expected = "cannot connect"
     elif why == "missing kubeconfig":
         kubeconfig = tmp_path / "nowhere"

@@ -28,6 +28,7 @@ from support.cluster import (
     seed,
     workload,
 )
+from support.server import unreachable_kubeconfig
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -258,18 +259,7 @@ async def test_expired_credentials_are_unauthorized(cluster: SimCluster) -> None
 
 
 async def test_unreachable_cluster_fails_fast(tmp_path: Any) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again when the block ends
-    kubeconfig = tmp_path / "config"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
-        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
-        "users: [{name: u, user: {token: t0ps3cret}}]\n"
-    )
+    kubeconfig = unreachable_kubeconfig(tmp_path / "config", token="t0ps3cret")
     svc = ClusterService(KubeSettings(str(kubeconfig)), timeout=5)
     try:
         started = time.monotonic()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mirrord_simcluster.testing import SimCluster
 from support.cluster import ADMIN, EXPIRED, HELLO, seed, workload
+from support.server import run_cli, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -23,16 +22,7 @@ SEED = seed(
 
 
 def run_ls(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, KUBECONFIG=str(kubeconfig))
-    for key in ("MIRRORD_TARGET_NAMESPACE", "MIRRORD_IMPERSONATED_TARGET", "MIRRORD_KUBECONFIG"):
-        env.pop(key, None)
-    return subprocess.run(
-        [sys.executable, "-m", "mirrord_ide", "ls", "-o", "json", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli("ls", "-o", "json", *args, env=server_env(kubeconfig))
 
 
 def test_ls_prints_targets_and_errors(sim_cluster_factory: object, tmp_path: Path) -> None:

@@ -8,13 +8,14 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from support.server import unreachable_kubeconfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.editor, pytest.mark.timeout(120)]
 
@@ -28,29 +29,6 @@ BROKEN = """{
 """
 
 
-def closed_port_kubeconfig(path: Path) -> Path:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # The socket is closed here: nothing listens on `port`.
-    path.write_text(
-        f"""apiVersion: v1
-kind: Config
-clusters:
-- name: gone
-  cluster: {{server: "http://127.0.0.1:{port}"}}
-users:
-- name: me
-  user: {{token: not-a-secret}}
-contexts:
-- name: gone
-  context: {{cluster: gone, user: me, namespace: default}}
-current-context: gone
-"""
-    )
-    return path
-
-
 def has_simulated_cluster() -> bool:
     return importlib.util.find_spec("mirrord_simcluster.testing") is not None
 
@@ -61,7 +39,7 @@ def kubeconfig(
 ) -> Iterator[tuple[Path, list[str] | None]]:
     """A kubeconfig and the namespaces expected from it (None: unreachable)."""
     if request.param == "unreachable":
-        yield closed_port_kubeconfig(tmp_path / "kubeconfig"), None
+        yield unreachable_kubeconfig(tmp_path / "kubeconfig"), None
         return
     if not has_simulated_cluster():
         pytest.skip("the simulated cluster (mirrord_simcluster.testing) is not available")

@@ -46,21 +46,33 @@ async def session(cluster: SimCluster, tmp_path: Path, cache: Path) -> LanguageC
     )
 
 
+def snapshots(cache: Path) -> list[Path]:
+    return list((cache / "mirrord-ide" / "targets").glob("*.snapshot"))
+
+
+async def list_and_store(
+    cluster: SimCluster, tmp_path: Path, cache: Path
+) -> tuple[dict[str, Any], list[Path]]:
+    """A server's first listing of the targets (it asks for a stored one), and the
+    listings it stored in the background, once it has stopped."""
+    lsp = await session(cluster, tmp_path, cache)
+    try:
+        first = await call(lsp, "mirrord/listTargets", {"allowStale": True})
+        for _ in range(100):
+            if snapshots(cache):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await stop_lsp(lsp)
+    return first, snapshots(cache)
+
+
 async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with running_cluster(SEED) as cluster:
-        lsp = await session(cluster, tmp_path, cache)
-        try:
-            first = await call(lsp, "mirrord/listTargets", {"allowStale": True})
-            assert "stale" not in first  # nothing stored yet: a live listing
-            assert "pod/debug" in paths(first)
-            for _ in range(100):  # stored in the background
-                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await stop_lsp(lsp)
-        stored = list((cache / "mirrord-ide" / "targets").glob("*.snapshot"))
+        first, stored = await list_and_store(cluster, tmp_path, cache)
+        assert "stale" not in first  # nothing stored yet: a live listing
+        assert "pod/debug" in paths(first)
         assert len(stored) == 1
         assert b"admin-token" not in stored[0].read_bytes()
 
@@ -99,15 +111,7 @@ async def test_restart_answers_stale_then_live(tmp_path: Path) -> None:
 async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with running_cluster(SEED) as cluster:
-        lsp = await session(cluster, tmp_path, cache)
-        try:
-            await call(lsp, "mirrord/listTargets", {"allowStale": True})
-            for _ in range(100):
-                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await stop_lsp(lsp)
+        await list_and_store(cluster, tmp_path, cache)
         cluster.store.delete("pods", "shop", "debug")
         lsp = await session(cluster, tmp_path, cache)
         try:
@@ -121,16 +125,7 @@ async def test_clients_that_do_not_ask_never_get_stale_answers(tmp_path: Path) -
 async def test_a_corrupt_snapshot_is_ignored(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with running_cluster(SEED) as cluster:
-        lsp = await session(cluster, tmp_path, cache)
-        try:
-            await call(lsp, "mirrord/listTargets", {"allowStale": True})
-            for _ in range(100):
-                if list((cache / "mirrord-ide" / "targets").glob("*.snapshot")):
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await stop_lsp(lsp)
-        (stored,) = (cache / "mirrord-ide" / "targets").glob("*.snapshot")
+        _, (stored,) = await list_and_store(cluster, tmp_path, cache)
         data = stored.read_bytes()
         stored.write_bytes(data[: len(data) // 2])  # cut short, as by a crash
         lsp = await session(cluster, tmp_path, cache)

@@ -24,7 +24,7 @@ from support.cluster import (
     seed,
     workload,
 )
-from support.server import call, plain, stop_lsp
+from support.server import call, plain, stop_lsp, unreachable_kubeconfig
 
 from .support import CLIENTS, start_client
 
@@ -224,19 +224,9 @@ async def test_errors_carry_their_kind(
 async def test_unreachable_and_slow_clusters_answer_within_the_deadline(
     cluster: SimCluster, tmp_path: Path
 ) -> None:
-    import socket
     import time
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    dead = tmp_path / "dead-kubeconfig"
-    dead.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
-        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
-        "users: [{name: u, user: {token: t}}]\n"
-    )
+    dead = unreachable_kubeconfig(tmp_path / "dead-kubeconfig")
     lsp = await start_client(dead, "visual-studio-code", tmp_path)
     try:
         data = await error_of(lsp, "mirrord/listNamespaces", {})

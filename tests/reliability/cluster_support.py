@@ -17,6 +17,7 @@ from mirrord_simcluster import testing
 from mirrord_simcluster.testing import SimCluster
 from mirrord_simcluster.testing import agent_objects as agent_objects
 from mirrord_simcluster.tls import make_server_cert
+from support.cluster import NODES, container, seed, shop_namespace, workload
 from support.rpc import RawClient, server_env, spawn_initialized
 
 ADMIN_TOKEN = "admin-tok-Zq81xPVw3LmT6rJ9"
@@ -67,57 +68,23 @@ RULES: dict[str, dict[str, Any]] = {
 }
 MINIMAL_RULES = list(RULES.values())
 
-SEED: dict[str, Any] = {
-    "options": {"schedule_delay": 0.05},
-    "default_user": "admin",
-    "users": [
+SEED = seed(
+    {"name": "agents"},
+    {"name": "default"},
+    shop_namespace(
+        SECRET_VALUE,
+        STRIPE_VALUE,
+        deployments=[workload("web", "ghcr.io/acme/web:2")],
+        pods=[{"name": "solo", "containers": [container("app", "ghcr.io/acme/solo:1")]}],
+    ),
+    users=[
         {"name": "admin", "token": ADMIN_TOKEN, "admin": True},
         {"name": "minimal", "token": "minimal-tok-Hd73kQ", "rules": MINIMAL_RULES},
         {"name": "expired", "token": "expired-tok-Vn28cX", "expired": True, "admin": True},
     ],
-    "nodes": [{"name": "node-1"}, {"name": "node-2"}],
-    "namespaces": [
-        {"name": "agents"},
-        {"name": "default"},
-        {
-            "name": "shop",
-            "configmaps": [{"name": "shop-config", "data": {"DB_HOST": "postgres"}}],
-            "secrets": [
-                {"name": "shop-db", "data": {"DB_PASSWORD": SECRET_VALUE}},
-                {"name": "stripe", "data": {"STRIPE_KEY": STRIPE_VALUE}},
-            ],
-            "deployments": [
-                {
-                    "name": "api",
-                    "replicas": 2,
-                    "containers": [
-                        {
-                            "name": "api",
-                            "image": "ghcr.io/acme/shop-api:1.0.0",
-                            "env": {
-                                "LOG_LEVEL": "info",
-                                "DB_HOST": {"configMap": "shop-config/DB_HOST"},
-                                "DB_PASSWORD": {"secret": "shop-db/DB_PASSWORD"},
-                            },
-                            "envFrom": [{"secret": "stripe"}],
-                        }
-                    ],
-                },
-                {
-                    "name": "web",
-                    "replicas": 1,
-                    "containers": [{"name": "web", "image": "ghcr.io/acme/web:2"}],
-                },
-            ],
-            "pods": [
-                {
-                    "name": "solo",
-                    "containers": [{"name": "app", "image": "ghcr.io/acme/solo:1"}],
-                }
-            ],
-        },
-    ],
-}
+    nodes=NODES,
+    schedule_delay=0.05,
+)
 
 
 def seed_with(**users: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +20,7 @@ import pytest
 from mirrord_simcluster.testing import SimCluster
 from support.cluster import ADMIN, HELLO, container, seed, workload
 from support.rpc import ResponseError, server_env
+from support.server import run_cli
 
 from .cluster_support import start_server
 
@@ -102,14 +101,7 @@ def watch_rate(cluster: SimCluster, since: float) -> float:
 
 
 def _cli(kubeconfig: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    full_env = server_env(kubeconfig, **(env or {}))
-    done = subprocess.run(
-        [sys.executable, "-m", "mirrord_ide", *args],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli(*args, env=server_env(kubeconfig, **(env or {})))
     return done.returncode, done.stdout + done.stderr
 
 

@@ -391,16 +391,7 @@ server.start_io()
 
 async def spawn_instrumented() -> RawClient:
     """The real server over stdio, with the test-only handlers above."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        FAILING_SERVER,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=server_env(None),
-    )
-    return RawClient(proc)
+    return await RawClient.spawn(server_env(None), command=[sys.executable, "-c", FAILING_SERVER])
 
 
 async def test_a_failing_handler_gets_internal_error_without_a_traceback() -> None:

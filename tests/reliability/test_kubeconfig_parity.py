@@ -7,7 +7,6 @@ import json
 import select
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from mirrord_ide.errors import InvalidConfig, MirrordError
 from mirrord_simcluster.testing import SimCluster
 from support.cluster import cluster_fixture
 from support.rpc import RawClient, ResponseError, server_env
+from support.server import run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -64,16 +64,7 @@ def write(path: Path, data: Any) -> Path:
 
 
 def ls(kubeconfig: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "mirrord_ide", "ls", "-o", "json", *args],
-        env=server_env(None, KUBECONFIG=kubeconfig),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return run_cli("ls", "-o", "json", *args, env=server_env(None, KUBECONFIG=kubeconfig), cwd=cwd)
 
 
 def listed(done: subprocess.CompletedProcess[str]) -> list[str]:

@@ -5,29 +5,18 @@ answered, the last edit diagnosed, memory stable. The full minute is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from support.bench import run_bench
+
 from .support import report_line
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_load.py"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def test_load_smoke() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
-    env.pop("PYTHONPATH", None)
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--seconds", "5", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
+    run = run_bench("bench_load.py", "--seconds", "5", "--json", timeout=150, check=False)
     assert run.stdout.strip(), run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     report_line(

@@ -20,6 +20,7 @@ class ProtocolSocket:
     """Sends client messages and reads agent messages on one port-forwarded connection."""
 
     def __init__(self, cluster: SimCluster, namespace: str, pod: str, port: int) -> None:
+        self.pod = pod
         self.api = api_client(cluster)
         self.forward: Any = portforward(
             client.CoreV1Api(self.api).connect_get_namespaced_pod_portforward,

@@ -60,28 +60,31 @@ def job_manifest(
     }
 
 
-def start_agent(cluster: SimCluster, port: int) -> str:
-    """Run a simulated mirrord agent job in `shop` listening on `port`; its pod's name."""
+def run_agent_job(cluster: SimCluster, namespace: str, manifest: dict[str, Any]) -> str:
+    """Create the agent job `manifest` in `namespace`; its pod's name once it runs."""
     cluster.options.schedule_delay = 0.05
     api = api_client(cluster)
     try:
+        client.BatchV1Api(api).create_namespaced_job(namespace, manifest)
+        selector = f"job-name={manifest['metadata']['name']}"
         v1 = client.CoreV1Api(api)
-        manifest = job_manifest(
-            "mirrord-agent-abc",
-            image=AGENT_IMAGE,
-            args=["-l", str(port), "-t", "30", "targetless"],
-        )
-        client.BatchV1Api(api).create_namespaced_job("shop", manifest)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            selector = "job-name=mirrord-agent-abc"
-            pods = v1.list_namespaced_pod("shop", label_selector=selector).items
+            pods = v1.list_namespaced_pod(namespace, label_selector=selector).items
             if pods and pods[0].status.phase == "Running":
                 return str(pods[0].metadata.name)
             time.sleep(0.02)
     finally:
         api.close()
     raise AssertionError("agent pod never ran")
+
+
+def start_agent(cluster: SimCluster, port: int) -> str:
+    """Run a simulated mirrord agent job in `shop` listening on `port`; its pod's name."""
+    manifest = job_manifest(
+        "mirrord-agent-abc", image=AGENT_IMAGE, args=["-l", str(port), "-t", "30", "targetless"]
+    )
+    return run_agent_job(cluster, "shop", manifest)
 
 
 def start_targeted_agent(
@@ -95,40 +98,31 @@ def start_targeted_agent(
 ) -> str:
     """Run a simulated agent job in `namespace` targeting the first container of
     `target_pod`, listening on `port`; its pod's name once it runs."""
-    cluster.options.schedule_delay = 0.05
     api = api_client(cluster)
     try:
-        v1 = client.CoreV1Api(api)
-        target = v1.read_namespaced_pod(target_pod, namespace)
-        container_id = target.status.container_statuses[0].container_id.split("://")[-1]
-        manifest = job_manifest(
-            name,
-            image=AGENT_IMAGE,
-            args=[
-                "-l",
-                str(port),
-                "-t",
-                str(timeout),
-                "targeted",
-                "--container-id",
-                container_id,
-                "--container-runtime",
-                "containerd",
-            ],
-        )
-        container = manifest["spec"]["template"]["spec"]["containers"][0]
-        if env:
-            container["env"] = [{"name": k, "value": v} for k, v in env.items()]
-        client.BatchV1Api(api).create_namespaced_job(namespace, manifest)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            pods = v1.list_namespaced_pod(namespace, label_selector=f"job-name={name}").items
-            if pods and pods[0].status.phase == "Running":
-                return str(pods[0].metadata.name)
-            time.sleep(0.02)
+        target = client.CoreV1Api(api).read_namespaced_pod(target_pod, namespace)
     finally:
         api.close()
-    raise AssertionError("agent pod never ran")
+    container_id = target.status.container_statuses[0].container_id.split("://")[-1]
+    manifest = job_manifest(
+        name,
+        image=AGENT_IMAGE,
+        args=[
+            "-l",
+            str(port),
+            "-t",
+            str(timeout),
+            "targeted",
+            "--container-id",
+            container_id,
+            "--container-runtime",
+            "containerd",
+        ],
+    )
+    if env:
+        container = manifest["spec"]["template"]["spec"]["containers"][0]
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    return run_agent_job(cluster, namespace, manifest)
 
 
 def pod_phase(cluster: SimCluster, namespace: str, name: str) -> str | None:

@@ -291,26 +291,16 @@ def test_target_pod_going_away_ends_the_agent(
     sim_cluster: SimCluster, agent: ProtocolSocket, greeter: str
 ) -> None:
     subscribe(agent)
-    agent_pod = [
-        p["metadata"]["name"]
-        for p in sim_cluster.store.list("pods", "default")
-        if p["metadata"]["name"].startswith("mirrord-agent-tgt")
-    ][0]
     sim_cluster.store.delete("pods", "default", greeter)
     with pytest.raises(EOFError):
         agent.recv(timeout=5)
-    wait_for(lambda: pod_phase(sim_cluster, "default", agent_pod) == "Succeeded", 5, "agent exit")
+    wait_for(lambda: pod_phase(sim_cluster, "default", agent.pod) == "Succeeded", 5, "agent exit")
 
 
 def test_deleting_the_agent_pod_closes_its_connections(
     sim_cluster: SimCluster, agent: ProtocolSocket
 ) -> None:
-    agent_pod = [
-        p["metadata"]["name"]
-        for p in sim_cluster.store.list("pods", "default")
-        if p["metadata"]["name"].startswith("mirrord-agent-tgt")
-    ][0]
-    sim_cluster.store.delete("pods", "default", agent_pod)
+    sim_cluster.store.delete("pods", "default", agent.pod)
     with pytest.raises(EOFError):
         agent.recv(timeout=5)
 

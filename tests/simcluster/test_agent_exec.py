@@ -22,16 +22,11 @@ from mirrord_ide.agent.protocol import (
 from mirrord_simcluster.testing import SimCluster
 from simcluster.agent_client import ProtocolSocket
 from simcluster.helpers import first_pod, pod_log, pod_phase, start_targeted_agent, wait_for
+from support.server import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
 SCRIPT = Path(__file__).with_name("external_agent.py")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def external_cluster(factory: object) -> SimCluster:

@@ -10,8 +10,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-def run_bench(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    """`bench/<script> args...`, which must succeed; nothing MIRRORD_* from the machine."""
+def run_bench(
+    script: str, *args: str, timeout: float, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`bench/<script> args...`, which must succeed unless not `check` (a bench whose
+    exit status is its verdict); nothing MIRRORD_* from the machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIRRORD_")}
     env.pop("PYTHONPATH", None)
     done = subprocess.run(
@@ -23,5 +26,5 @@ def run_bench(script: str, *args: str, timeout: float) -> subprocess.CompletedPr
         cwd=BENCH,
         stdin=subprocess.DEVNULL,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0 or not check, done.stderr[-3000:]
     return done

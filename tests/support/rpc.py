@@ -4,6 +4,10 @@ It keeps every message the server sent (responses, publishDiagnostics,
 window/logMessage, window/showMessage, $/progress) and everything it wrote
 to stderr, so tests can assert on all of it: no stray errors, no credentials.
 It can also write arbitrary bytes, for frames no well-behaved client sends.
+
+The benchmarks drive servers with it too (ours and a bare pygls one): every
+message is stamped with `time.perf_counter()` as soon as its last byte is read,
+before it is parsed, so a latency is the server's and not the client's JSON.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support.server import SERVER_COMMAND, server_env
+from support.server import SERVER_COMMAND, free_port, server_env
 
 __all__ = [
     "RawClient",
@@ -56,19 +60,23 @@ class ResponseError(Exception):
 
 @dataclass
 class Received:
-    at: float
+    at: float  # time.perf_counter() when the message's last byte was read
     message: dict[str, Any]
 
 
 @dataclass
 class RawClient:
     proc: asyncio.subprocess.Process
+    # Keep every message in `received`; a benchmark's many large answers would
+    # only cost memory and garbage collections.
+    record: bool = True
     received: list[Received] = field(default_factory=list)
     stderr: bytearray = field(default_factory=bytearray)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._arrivals: dict[int, float | None] = {}  # of the answers timed_request awaits
         self._changed = asyncio.Event()
         self._published: dict[tuple[str, Any], Received] = {}
         self._tasks = [
@@ -80,9 +88,17 @@ class RawClient:
     # -- start / stop --------------------------------------------------------------------
 
     @classmethod
-    async def spawn(cls, env: dict[str, str], cwd: Path | None = None) -> RawClient:
+    async def spawn(
+        cls,
+        env: dict[str, str] | None,
+        cwd: Path | None = None,
+        *,
+        command: Sequence[str] = SERVER_COMMAND,
+        record: bool = True,
+    ) -> RawClient:
+        """`command` (our server by default) over stdio; `env` None inherits ours."""
         proc = await asyncio.create_subprocess_exec(
-            *SERVER_COMMAND,
+            *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -90,7 +106,7 @@ class RawClient:
             cwd=cwd,
             limit=64 * 1024 * 1024,
         )
-        return cls(proc)
+        return cls(proc, record)
 
     async def initialize(
         self, root: Path | None = None, capabilities: dict[str, Any] | None = None
@@ -168,6 +184,21 @@ class RawClient:
         _, future = self.send_request(method, params)
         return await asyncio.wait_for(future, timeout)
 
+    async def timed_request(
+        self, method: str, params: Any, timeout: float = 30.0
+    ) -> tuple[float, Any]:
+        """The seconds from writing the request to reading its answer's last byte, and
+        the result."""
+        sent = time.perf_counter()
+        msg_id, future = self.send_request(method, params)
+        self._arrivals[msg_id] = None
+        try:
+            result = await asyncio.wait_for(future, timeout)
+        finally:
+            arrived = self._arrivals.pop(msg_id)
+        assert arrived is not None
+        return arrived - sent, result
+
     def cancel(self, msg_id: int) -> None:
         self.notify("$/cancelRequest", {"id": msg_id})
 
@@ -211,7 +242,7 @@ class RawClient:
         while (found := self._published.get((uri, version))) is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.proc.returncode is not None:
-                raise AssertionError(f"no diagnostics for {uri} v{version} in {timeout}s")
+                raise TimeoutError(f"no diagnostics for {uri} v{version} in {timeout}s")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
@@ -247,17 +278,22 @@ class RawClient:
             if length < 0:
                 continue
             body = await stdout.readexactly(length)
-            message = json.loads(body)
-            item = Received(time.monotonic(), message)
-            self.received.append(item)
+            arrived = time.perf_counter()
+            item = Received(arrived, json.loads(body))
+            if self.record:
+                self.received.append(item)
+            message = item.message
             if message.get("method") == "textDocument/publishDiagnostics":
                 params = message.get("params") or {}
                 self._published.setdefault((params.get("uri"), params.get("version")), item)
             self._changed.set()
-            self._dispatch(message)
+            self._dispatch(item)
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
+    def _dispatch(self, item: Received) -> None:
+        message = item.message
         if "id" in message and "method" not in message:
+            if message["id"] in self._arrivals:
+                self._arrivals[message["id"]] = item.at
             future = self._pending.pop(message["id"], None)
             if future is not None and not future.done():
                 if "error" in message:
@@ -302,9 +338,7 @@ def frame(body: bytes) -> bytes:
 @contextlib.contextmanager
 def tcp_server(env: dict[str, str], cwd: Path | None = None) -> Iterator[socket.socket]:
     """`serve --tcp` on a free loopback port, and a socket connected to it."""
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port = probe_socket.getsockname()[1]
+    port = free_port()
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
             [*SERVER_COMMAND, "--tcp", f"127.0.0.1:{port}"],

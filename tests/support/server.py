@@ -1,4 +1,5 @@
-"""Starting the real server for a test: its command, its environment, typed LSP clients.
+"""Starting the real server (or running its CLI) for a test: its command, its environment,
+typed LSP clients.
 
 Tests that need the raw byte stream (framing, hostile input, transcripts) use
 `support/rpc.py`'s `RawClient`; every other test talks to the server through
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,27 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-SERVER_COMMAND = [sys.executable, "-m", "mirrord_ide", "serve"]
+CLI_COMMAND = [sys.executable, "-m", "mirrord_ide"]
+SERVER_COMMAND = [*CLI_COMMAND, "serve"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (until something takes it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def unreachable_kubeconfig(path: Path, token: str = "t0ken") -> Path:
+    """A kubeconfig at `path` whose cluster is a loopback port nothing listens on."""
+    port = free_port()
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:{port}'}}}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+        f"users: [{{name: u, user: {{token: {token}}}}}]\n"
+    )
+    return path
 
 
 def server_env(kubeconfig: Path | str | None, **extra: str) -> dict[str, str]:
@@ -30,6 +53,18 @@ def server_env(kubeconfig: Path | str | None, **extra: str) -> dict[str, str]:
     env["PYTHONFAULTHANDLER"] = "1"
     env.update(extra)
     return env
+
+
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`mirrord-ide args...` run to its end in `env` (see `server_env`), its output as
+    text; a traceback in the output fails the test."""
+    done = subprocess.run(
+        [*CLI_COMMAND, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr[-3000:]
+    return done
 
 
 def lsp_config(
