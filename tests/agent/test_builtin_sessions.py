@@ -118,6 +118,7 @@ async def test_no_declared_ports_means_no_incoming(sessions: SessionManager) -> 
     result = await sessions.start(start_request())
     assert result["capabilities"]["incoming"] == "off"
     assert result["warnings"] == []
+    assert result["info"] == []
 
 
 async def test_unreadable_process_env_falls_back_to_the_spec(

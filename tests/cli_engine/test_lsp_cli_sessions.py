@@ -84,9 +84,16 @@ async def test_session_through_the_cli(server: Server, tmp_path: Path) -> None:
     assert env["MIRRORD_LAYER_INTPROXY_ADDR"] == "127.0.0.1:40000"
     assert env["MIRRORD_DETECT_DEBUGGER_PORT"] == "debugpy"
     assert result["envToUnset"] == ["AWS_PROFILE", "HTTP_PROXY"]
-    assert "Agent version 3.1.0 does not match the local mirrord version" in result["warnings"]
-    assert "session ID: 0123-fake" in result["warnings"]
-    assert any("multi-pod" in w for w in result["warnings"])
+    # mirrord's Info lines and Info-level IdeMessages are information, the rest warnings;
+    # each list keeps the order the CLI printed them in, an IdeMessage's link in its text.
+    assert result["info"] == [
+        "session ID: 0123-fake",
+        "Your target reads from a message queue; queue splitting can share it with your "
+        "local run. (Queue splitting docs: https://metalbear.com/mirrord/docs/using-mirrord/"
+        "queue-splitting/?utm_medium=plugin)",
+    ]
+    assert result["warnings"][0] == "Agent version 3.1.0 does not match the local mirrord version"
+    assert "multi-pod" in result["warnings"][1] and len(result["warnings"]) == 2
 
     run = server.fake.ext_runs()[-1]
     assert run["argv"] == ["ext", "-t", "deployment/api", "-f", str(config)]

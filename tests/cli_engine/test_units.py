@@ -1,11 +1,13 @@
 """The CLI engine's pure parts: error reports and kinds, capabilities, version lines,
-where CLIs are looked for, and the version cache against the fake CLI."""
+where CLIs are looked for, the version cache against the fake CLI, and how the CLI's
+messages for the user are sorted into information and warnings."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +20,13 @@ from mirrord_ide.cli_engine.discover import (
     parse_version,
 )
 from mirrord_ide.cli_engine.engine import capabilities, config_path, ide_name
-from mirrord_ide.cli_engine.ext import classify, exit_error, parse_error_report
+from mirrord_ide.cli_engine.ext import (
+    ExtRun,
+    classify,
+    exit_error,
+    ide_message_text,
+    parse_error_report,
+)
 
 from .support import FAKE_MIRRORD
 
@@ -152,3 +160,66 @@ async def test_version_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     not_a_cli.chmod(0o755)
     with pytest.raises(CliUnusable, match="is not a mirrord CLI"):
         await cache.version(str(not_a_cli), 5)
+
+
+def test_ide_message_text_keeps_its_links() -> None:
+    link = {"kind": "Link", "label": "Docs", "link": "https://example.com/?utm_medium=cli"}
+    other = {"kind": "Link", "label": " ", "link": "https://example.com/b"}
+    assert ide_message_text({"text": "Hi.", "actions": []}) == "Hi."
+    assert ide_message_text({"text": "Hi.", "actions": [link]}) == (
+        "Hi. (Docs: https://example.com/?utm_medium=cli)"
+    )
+    # A link without a label is given alone; broken and unknown actions are left out.
+    broken = [other, {"kind": "Button", "label": "x"}, {"kind": "Link", "label": "y"}, 3]
+    assert ide_message_text({"text": "Hi.", "actions": [link, *broken]}) == (
+        "Hi. (Docs: https://example.com/?utm_medium=cli; https://example.com/b)"
+    )
+    assert ide_message_text({"text": "", "actions": [link]}) == (
+        "Docs: https://example.com/?utm_medium=cli"
+    )
+    assert ide_message_text({"text": "Hi.", "actions": {"kind": "Link"}}) == "Hi."
+    assert ide_message_text("plain words") == "plain words"
+    for nothing in ({"text": " ", "actions": []}, {}, None, 7, "  "):
+        assert ide_message_text(nothing) is None
+
+
+async def test_info_and_warnings_are_sorted_in_order(tmp_path: Path) -> None:
+    def ide(level: object, text: str) -> dict[str, object]:
+        return {"type": "IdeMessage", "message": {"id": "x", "level": level, "text": text}}
+
+    handover = json.dumps({"environment": {"A": "1"}, "env_to_unset": []})
+    lines = [
+        {"type": "Info", "message": "info one"},
+        {"type": "Warning", "message": "warning one"},
+        ide("Info", "info two"),
+        ide("Warning", "warning two"),
+        ide("Error", "warning three"),  # a level this server does not know
+        {"type": "IdeMessage", "message": "warning four"},
+        ide(None, "warning five"),
+        {"type": "Info", "message": 5},
+        {"type": "Warning", "message": " "},
+        ide("Info", ""),
+        {"type": "Info", "message": "info three"},
+        {
+            "type": "FinishedTask",
+            "name": "mirrord preparing to launch",
+            "success": True,
+            "message": handover,
+        },
+    ]
+    script = tmp_path / "cli.py"
+    script.write_text(f"import json\nfor line in {lines!r}:\n    print(json.dumps(line))\n")
+    run = ExtRun([sys.executable, str(script)], dict(os.environ), silence_timeout=10)
+    try:
+        result = await run.start(lambda *_: None)
+    finally:
+        await run.terminate()
+    assert result.info == ["info one", "info two", "info three"]
+    assert result.warnings == [
+        "warning one",
+        "warning two",
+        "warning three",
+        "warning four",
+        "warning five",
+    ]
+    assert result.environment == {"A": "1"}

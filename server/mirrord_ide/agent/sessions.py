@@ -336,6 +336,7 @@ class SessionManager:
         result["env"] = env
         result["envToUnset"] = session.env_to_unset
         result["warnings"] = warnings
+        result["info"] = []
         result["capabilities"] = dict(session.capabilities)
         return result
 

@@ -326,6 +326,7 @@ class CliEngine:
         result["env"] = env
         result["envToUnset"] = handover.env_to_unset
         result["warnings"] = handover.warnings
+        result["info"] = handover.info
         if handover.patched_path:
             result["patchedPath"] = handover.patched_path
         result["usesOperator"] = handover.uses_operator

@@ -4,7 +4,8 @@ The protocol, as mirrord's CLI speaks it to IDE extensions (metalbear-co/mirrord
 - with `MIRRORD_PROGRESS_MODE=json` each stdout line is a JSON object tagged by `type`
   (`mirrord/progress/src/implementations.rs`, `ProgressMessage`): `NewTask` `{name,
   parent}`, `FinishedTask` `{name, success, message}`, `Warning` `{message}`, `Info`
-  `{message}`, `IdeMessage` `{message: {id, level, text, actions}}`;
+  `{message}`, `IdeMessage` `{message: {id, level, text, actions}}` (`level` is `Info` or
+  `Warning`, each action `{kind: "Link", label, link}`);
 - the root task is `mirrord preparing to launch` (`mirrord/cli/src/extension.rs`); its
   `FinishedTask` with `success: true` carries the serialized `MirrordExecution`
   (`mirrord/cli/src/execution.rs`): `{environment, patched_path, env_to_unset,
@@ -60,6 +61,7 @@ class Handover:
     patched_path: str | None
     uses_operator: bool
     warnings: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -271,6 +273,7 @@ class ExtRun:
         self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
         self.warnings: list[str] = []
+        self.info: list[str] = []
         self._stderr = bytearray()
         self._stderr_task: asyncio.Task[None] | None = None
         self._last_output = 0.0
@@ -374,15 +377,25 @@ class ExtRun:
                 text = message.get("message")
                 done = "done" if message.get("success") else "failed"
                 progress(name, text if isinstance(text, str) and text else done, None)
-            elif kind in ("Warning", "Info"):
-                text = message.get("message")
-                if isinstance(text, str) and text:
-                    self.warnings.append(text)
-            elif kind == "IdeMessage":
-                body = message.get("message")
-                text = body.get("text") if isinstance(body, dict) else body
-                if isinstance(text, str) and text:
-                    self.warnings.append(text)
+            elif kind in ("Warning", "Info", "IdeMessage"):
+                self._notice(kind, message.get("message"))
+
+    def _notice(self, kind: str, body: Any) -> None:
+        """Sort one of the CLI's messages for the user into `info` or `warnings`, as
+        mirrord's own VS Code extension shows them (metalbear-co/mirrord-vscode,
+        `src/api.ts`: the switch on `message["type"]` and `handleIdeMessage`): `Info` as
+        information, `Warning` as a warning, an `IdeMessage` at its `level`. An
+        IdeMessage's link buttons become "label: link" after its text; an IdeMessage
+        without a known level is a warning."""
+        level: object = kind
+        if kind == "IdeMessage":
+            text = ide_message_text(body)
+            level = body.get("level") if isinstance(body, dict) else None
+        else:
+            text = body if isinstance(body, str) and body.strip() else None
+        if text is None:
+            return
+        (self.info if level == "Info" else self.warnings).append(text)
 
     def _handover(self, payload: Any) -> Handover:
         try:
@@ -403,6 +416,7 @@ class ExtRun:
             patched_path=patched if isinstance(patched, str) else None,
             uses_operator=bool(info.get("uses_operator")),
             warnings=list(self.warnings),
+            info=list(self.info),
         )
 
     async def _ended_error(self) -> MirrordError:
@@ -497,6 +511,32 @@ async def _wait_a_while(awaitable: Awaitable[Any], timeout: float) -> None:
             future.cancel()
     if future.done() and not future.cancelled():
         future.exception()  # retrieved: a failure here is not worth a log line
+
+
+def ide_message_text(body: Any) -> str | None:
+    """The words of an `IdeMessage` (`mirrord/progress/src/implementations.rs`,
+    `IdeMessage`, `IdeAction`): its `text`, then each `Link` action as "label: link" in
+    parentheses; None when there is nothing to show. Actions of another kind are left
+    out (they are buttons with no link to give)."""
+    if isinstance(body, str):
+        return body if body.strip() else None
+    if not isinstance(body, dict):
+        return None
+    text = body.get("text")
+    text = text.strip() if isinstance(text, str) else ""
+    links: list[str] = []
+    actions = body.get("actions")
+    for action in actions if isinstance(actions, list) else []:
+        if not isinstance(action, dict) or action.get("kind") != "Link":
+            continue
+        link, label = action.get("link"), action.get("label")
+        if not isinstance(link, str) or not link.strip():
+            continue
+        label = label.strip() if isinstance(label, str) else ""
+        links.append(f"{label}: {link.strip()}" if label else link.strip())
+    if not text:
+        return "; ".join(links) or None
+    return f"{text} ({'; '.join(links)})" if links else text
 
 
 def _decode(raw: bytes) -> dict[str, Any] | None:

@@ -100,6 +100,8 @@ export interface StartSessionResult {
   /** Names the debuggee must not inherit. */
   envToUnset?: string[];
   warnings?: string[];
+  /** What the engine tells the user as information (mirrord's Info messages), in order; absent from older servers. */
+  info?: string[];
 }
 
 export type SessionEndReason = 'stopped' | 'agent-exited' | 'connection-lost' | 'cli-exited' | 'server-exit';

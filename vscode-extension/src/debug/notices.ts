@@ -1,6 +1,6 @@
-// What the user is told about a started or ended session: the engine's warnings, that a
-// session mirrors no traffic (once per workspace, with the way out), and why a session
-// ended when the server ended it.
+// What the user is told about a started or ended session: the engine's information and
+// warnings, that a session mirrors no traffic (once per workspace, with the way out), and why
+// a session ended when the server ended it.
 import * as vscode from 'vscode';
 import type { SessionEndedParams, StartSessionResult } from '../common/protocol';
 import { openSettings } from '../common/vscodeapi';
@@ -55,19 +55,31 @@ export function endedMessage(ended: SessionEndedParams, target: string | null | 
   return `mirrord: the ${what} ended (${reason})${detail}. The program keeps running without the cluster; restart the debug session to reconnect.`;
 }
 
+/** The non-blank strings of a list the server sent, if it sent a list. */
+function lines(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+}
+
 export class SessionNotices {
   constructor(
     private readonly state: StateStore,
     private readonly log: (message: string) => void,
   ) {}
 
-  /** After a session started: its warnings, then the no-traffic notice once per workspace. */
+  /**
+   * After a session started: its information, its warnings, then the no-traffic notice once per
+   * workspace. Information is shown as information and warnings as warnings, as mirrord's own
+   * extension shows the CLI's Info and Warning messages (metalbear-co/mirrord-vscode,
+   * src/api.ts: the switch on message["type"] and handleIdeMessage).
+   */
   started(session: StartSessionResult): void {
-    for (const w of session.warnings ?? []) {
-      if (typeof w === 'string' && w.trim()) {
-        this.log(`mirrord session ${session.sessionId}: warning: ${w}`);
-        void vscode.window.showWarningMessage(`mirrord: ${w}`);
-      }
+    for (const i of lines(session.info)) {
+      this.log(`mirrord session ${session.sessionId}: ${i}`);
+      void vscode.window.showInformationMessage(`mirrord: ${i}`);
+    }
+    for (const w of lines(session.warnings)) {
+      this.log(`mirrord session ${session.sessionId}: warning: ${w}`);
+      void vscode.window.showWarningMessage(`mirrord: ${w}`);
     }
     const notice = noTrafficNotice(session);
     if (notice && !this.state.get<boolean>(NO_TRAFFIC_KEY)) {

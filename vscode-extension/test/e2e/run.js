@@ -264,10 +264,17 @@ async function main() {
       }
       try {
         await page.locator('.statusbar-item', { hasText: '(mirrord CLI)' }).first().waitFor({ timeout: 20000 });
-        await page.locator('.notifications-toasts', { hasText: 'does not match the local mirrord version' }).first().waitFor({ timeout: 20000 });
         await replShows(['FROM_MIRRORD_CLI', 'MIRRORD_LAYER', 'listening'], ['FROM_MIRRORD_CLI=cli-env'], 20000);
         await shot('08-cli-session');
         await replFilter.fill('');
+        // The CLI's Info line is information and its Warning a warning. The center lists every
+        // notification; the toasts show only the newest three.
+        await command('Notifications: Show Notifications', 'Show Notifications');
+        const notes = page.locator('.notifications-center .notification-list-item');
+        await notes.filter({ hasText: 'mirrord: session ID: 0123-fake' }).first().locator('.codicon-info').waitFor({ timeout: 20000 });
+        await notes.filter({ hasText: 'does not match the local mirrord version' }).first().locator('.codicon-warning').waitFor({ timeout: 20000 });
+        await shot('09-cli-notifications');
+        await command('Notifications: Hide Notifications', 'Hide Notifications');
       } finally {
         await stopDebugging();
         updateSettings({ 'mirrord.engine': 'builtin' });
@@ -286,7 +293,7 @@ async function main() {
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'nework' }).first();
       await marker.waitFor({ timeout: 30000 });
       log(`problems panel: ${(await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
-      await shot('09-problems');
+      await shot('10-problems');
     }, { independent: true });
   } finally {
     await ctx.close().catch(() => undefined);

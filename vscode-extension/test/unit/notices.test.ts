@@ -55,6 +55,32 @@ describe('session notices', () => {
     expect(mockVscode.window.showInformationMessage).toHaveBeenCalledTimes(2);
   });
 
+  it('shows the engine\'s information as information and its warnings as warnings, each in order', () => {
+    const logs: string[] = [];
+    const notices = new SessionNotices(store(), (m) => logs.push(m));
+    notices.started(
+      result({
+        engine: 'mirrord-cli',
+        info: ['session ID: 0123-fake', ' ', 'queue splitting can help (Docs: https://example.com/q)'],
+        warnings: ['Agent version 3.1.0 does not match the local mirrord version'],
+      }),
+    );
+    const info = mockVscode.window.showInformationMessage;
+    const warning = mockVscode.window.showWarningMessage;
+    expect(info.mock.calls).toEqual([['mirrord: session ID: 0123-fake'], ['mirrord: queue splitting can help (Docs: https://example.com/q)']]);
+    expect(warning.mock.calls).toEqual([['mirrord: Agent version 3.1.0 does not match the local mirrord version']]);
+    expect(info.mock.invocationCallOrder[1]).toBeLessThan(warning.mock.invocationCallOrder[0]);
+    expect(logs).toEqual([
+      'mirrord session s-1: session ID: 0123-fake',
+      'mirrord session s-1: queue splitting can help (Docs: https://example.com/q)',
+      'mirrord session s-1: warning: Agent version 3.1.0 does not match the local mirrord version',
+    ]);
+    // An older server sends no info; a malformed one is ignored, not thrown on.
+    notices.started(result({ sessionId: 's-2', info: 'session ID' as unknown as string[], warnings: [3 as unknown as string] }));
+    expect(info).toHaveBeenCalledTimes(2);
+    expect(warning).toHaveBeenCalledTimes(1);
+  });
+
   it('explains why a session ended; a stop the user asked for is only logged', () => {
     expect(endedMessage({ sessionId: 's-1', reason: 'cli-exited', message: 'mirrord exited with code 1' }, 'pod/a')).toBe(
       'mirrord: the session on pod/a ended (the mirrord CLI exited): mirrord exited with code 1. The program keeps running without the cluster; restart the debug session to reconnect.',

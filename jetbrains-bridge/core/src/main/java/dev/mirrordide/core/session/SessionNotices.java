@@ -8,8 +8,8 @@ import java.util.function.Predicate;
 
 /**
  * What the IDE tells the user about a session, as plain data the plugin turns into notifications
- * and the tool window: the engine's warnings, that a session mirrors no traffic (once per project,
- * with the way out), the engine that ran it, and why the server ended it.
+ * and the tool window: the engine's information and warnings, that a session mirrors no traffic
+ * (once per project, with the way out), the engine that ran it, and why the server ended it.
  */
 public final class SessionNotices {
   /** The setting a user changes to get traffic: the way out named in the no-traffic notice. */
@@ -26,11 +26,17 @@ public final class SessionNotices {
   private SessionNotices() {}
 
   /**
-   * Notices for a started session: each warning, then the no-traffic notice when {@code
-   * firstNoTrafficNotice} says it was not shown yet (it records that it now is).
+   * Notices for a started session: each line of information (INFO), each warning, then the
+   * no-traffic notice when {@code firstNoTrafficNotice} says it was not shown yet (it records that
+   * it now is). The engine's information is shown as information, as mirrord's own extension shows
+   * the CLI's Info messages (metalbear-co/mirrord-vscode, src/api.ts: the switch on
+   * message["type"] and handleIdeMessage).
    */
   public static List<Notice> started(SessionInfo info, Predicate<String> firstNoTrafficNotice) {
     List<Notice> out = new ArrayList<>();
+    for (String i : info.info()) {
+      out.add(new Notice(Level.INFO, "mirrord: " + i, null));
+    }
     for (String w : info.warnings()) {
       out.add(new Notice(Level.WARNING, "mirrord: " + w, null));
     }

@@ -17,10 +17,11 @@ class SessionResultV2Test {
       + "\"agent\":null,\"env\":{\"LD_PRELOAD\":\"/x/libmirrord_layer.so\",\"FROM_CLI\":\"yes\"},"
       + "\"engine\":\"mirrord-cli\",\"capabilities\":{\"env\":\"process\",\"incoming\":\"mirror\",\"outgoing\":true,\"files\":true},"
       + "\"cli\":{\"path\":\"/usr/local/bin/mirrord\",\"version\":\"3.250.0\"},"
-      + "\"envToUnset\":[\"DYLD_INSERT_LIBRARIES\",\"\",null],\"warnings\":[\"Agent version 3.1.0 does not match\",\" \"]}";
+      + "\"envToUnset\":[\"DYLD_INSERT_LIBRARIES\",\"\",null],\"warnings\":[\"Agent version 3.1.0 does not match\",\" \"],"
+      + "\"info\":[\"session ID: 0123-fake\",\"\",null,\"queue splitting (Docs: https://x)\"]}";
 
   @Test
-  void parsesEngineCapabilitiesCliUnsetAndWarnings() throws Exception {
+  void parsesEngineCapabilitiesCliUnsetWarningsAndInfo() throws Exception {
     ScriptedChannel ch = new ScriptedChannel().answer("mirrord/startSession", CLI_RESULT);
     SessionInfo info = new MirrordApi(ch).startSession(StartSessionRequest.fromConfig(null, Map.of()), null)
         .result().get(5, TimeUnit.SECONDS);
@@ -30,6 +31,8 @@ class SessionResultV2Test {
     assertEquals(new CliInfo("/usr/local/bin/mirrord", "3.250.0"), info.cli());
     assertEquals(List.of("DYLD_INSERT_LIBRARIES"), info.envToUnset(), "empty and null names are dropped");
     assertEquals(List.of("Agent version 3.1.0 does not match"), info.warnings());
+    assertEquals(List.of("session ID: 0123-fake", "queue splitting (Docs: https://x)"), info.info(),
+        "in order; blank and null lines are dropped");
     assertEquals("mirrord CLI 3.250.0", info.engineLabel());
     assertFalse(info.mirrorsNoTraffic());
   }
@@ -45,6 +48,7 @@ class SessionResultV2Test {
     assertNull(info.engineLabel());
     assertEquals(List.of(), info.envToUnset());
     assertEquals(List.of(), info.warnings());
+    assertEquals(List.of(), info.info());
     assertFalse(info.mirrorsNoTraffic(), "no claim either way without capabilities");
     assertEquals("a", info.agent().pod());
   }
@@ -55,6 +59,7 @@ class SessionResultV2Test {
         new SessionCapabilities("spec", "off", false, false), null, List.of(), List.of());
     assertTrue(info.mirrorsNoTraffic());
     assertEquals("built-in", info.engineLabel());
+    assertEquals(List.of(), info.info(), "a server without info tells nothing as information");
   }
 
   @Test

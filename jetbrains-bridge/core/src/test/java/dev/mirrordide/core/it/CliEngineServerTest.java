@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The bridge against the real server driving the fake mirrord CLI (tests/fakes/mirrord) through the
- * mirrord-cli engine: the result's engine, CLI, warnings and {@code envToUnset} as the core applies
+ * mirrord-cli engine: the result's engine, CLI, info, warnings and {@code envToUnset} as the core applies
  * them to a run configuration, the CLI's errors, and {@code mirrord/sessionEnded}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -99,6 +99,10 @@ class CliEngineServerTest {
       assertTrue(info.mirrorsNoTraffic(), "a targetless session has no incoming traffic");
       assertEquals(null, SessionNotices.noTrafficText(info), "and nothing to tell the user about it");
       assertTrue(info.warnings().stream().anyMatch(w -> w.contains("does not match the local mirrord version")), info.warnings().toString());
+      assertEquals("session ID: 0123-fake", info.info().get(0), "mirrord's Info is information: " + info.info());
+      assertFalse(info.warnings().contains("session ID: 0123-fake"), info.warnings().toString());
+      SessionNotices.Notice first = SessionNotices.started(info, k -> true).get(0);
+      assertEquals(new SessionNotices.Notice(SessionNotices.Level.INFO, "mirrord: session ID: 0123-fake", null), first);
       assertTrue(info.envToUnset().containsAll(List.of("LOCAL_SECRET", "INHERITED_TOKEN")), info.envToUnset().toString());
       assertEquals("cli-env", s.env().get("FROM_MIRRORD_CLI"));
       assertEquals("dev", s.env().get("APP_MODE"));

@@ -70,6 +70,18 @@ class SessionEndTest {
   }
 
   @Test
+  void theEnginesInformationComesFirstAsInfoThenItsWarnings() {
+    SessionInfo cli = new SessionInfo("s-4", "deployment/greeter", "default", null, Map.of(), "mirrord-cli",
+        new SessionCapabilities("process", "mirror", true, true), new CliInfo("/bin/mirrord", "3.250.0"), List.of(),
+        List.of("Agent version 3.1.0 does not match"), List.of("session ID: 0123-fake", "queue splitting (Docs: https://x)"));
+    assertEquals(List.of(
+        new SessionNotices.Notice(SessionNotices.Level.INFO, "mirrord: session ID: 0123-fake", null),
+        new SessionNotices.Notice(SessionNotices.Level.INFO, "mirrord: queue splitting (Docs: https://x)", null),
+        new SessionNotices.Notice(SessionNotices.Level.WARNING, "mirrord: Agent version 3.1.0 does not match", null)),
+        SessionNotices.started(cli, k -> true));
+  }
+
+  @Test
   void endedNoticesSayWhyAndARequestedStopIsNoWarning() {
     SessionInfo s = info("s-1", "mirrord-cli", null, List.of());
     SessionNotices.Notice cliExit = SessionNotices.ended(new SessionEnded("s-1", "cli-exited", "exit code 1"), s);
