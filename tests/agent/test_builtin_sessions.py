@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +19,11 @@ from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.protocol.messages import TcpData, TcpNewConnection, TcpPortSubscribe
 from mirrord_ide.agent.sessions import SessionManager, StartRequest
 from mirrord_ide.cluster.kinds import api_url
-from mirrord_ide.errors import Conflict
+from mirrord_ide.errors import Conflict, InvalidConfig
 from mirrord_simcluster.testing import SimCluster
 
 from .fake_agent import FakeAgent
-from .support import Calls, Listener, make_kube, manager_for, wait_no_agents
+from .support import Calls, Listener, agent_objects, make_kube, manager_for, wait_no_agents
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -109,9 +110,70 @@ async def test_steal_is_mirrored_with_a_warning(sessions: SessionManager) -> Non
     assert any("steal mode is not offered" in w for w in result["warnings"])
 
 
-async def test_an_env_file_is_reported_as_not_read(sessions: SessionManager) -> None:
-    result = await sessions.start(start_request({"feature": {"env": {"env_file": ".env"}}}))
-    assert any("`.env`" in w and "not read" in w for w in result["warnings"])
+ENV_FILE = "LOG_LEVEL=from-file\nREAD_TIMEOUT=30\nFROM_FILE=1\nIMAGE_ONLY=file\n"
+
+
+@pytest.mark.parametrize("target", ["deployment/api", None])
+async def test_env_file_values_go_over_the_remote_env(
+    sessions: SessionManager, tmp_path: Path, target: str | None
+) -> None:
+    (tmp_path / ".env").write_text(ENV_FILE)
+    config = {
+        "feature": {
+            "env": {
+                "env_file": ".env",
+                "mapping": {"_TIMEOUT$": "5"},
+                "override": {"FROM_FILE": "overridden"},
+            }
+        }
+    }
+    result = await sessions.start(start_request(config, target=target, workspace=str(tmp_path)))
+    env = result["env"]
+    assert env["LOG_LEVEL"] == "from-file" and env["IMAGE_ONLY"] == "file"
+    assert env["AWS_PROFILE"] == "prod"  # the remote variables the file does not name stay
+    assert env["READ_TIMEOUT"] == "5" and env["FROM_FILE"] == "overridden"
+    assert not any("env file" in w for w in result["warnings"])
+
+
+async def test_env_file_values_go_over_the_pod_spec_env(
+    sessions: SessionManager, agent: FakeAgent, tmp_path: Path
+) -> None:
+    agent.env_error = "no such process"
+    (tmp_path / ".env").write_text("DB_HOST=localhost\n")
+    config = {"feature": {"env": {"env_file": ".env"}}}
+    result = await sessions.start(start_request(config, workspace=str(tmp_path)))
+    assert result["capabilities"]["env"] == "spec"
+    assert result["env"]["DB_HOST"] == "localhost"
+
+
+async def test_the_env_var_names_the_env_file_before_the_config(
+    sessions: SessionManager, tmp_path: Path
+) -> None:
+    (tmp_path / "config.env").write_text("CHOSEN=config\n")
+    (tmp_path / "var.env").write_text("CHOSEN=variable\n")
+    request = start_request(
+        {"feature": {"env": {"env_file": "config.env"}}},
+        env={"MIRRORD_OVERRIDE_ENV_VARS_FILE": "var.env"},
+        workspace=str(tmp_path),
+    )
+    result = await sessions.start(request)
+    assert result["env"]["CHOSEN"] == "variable"
+
+
+async def test_a_missing_env_file_fails_before_any_agent_exists(
+    cluster: SimCluster, sessions: SessionManager, tmp_path: Path
+) -> None:
+    before = len(cluster.requests.records())
+    config = {"feature": {"env": {"env_file": "absent.env"}}}
+    with pytest.raises(InvalidConfig) as caught:
+        await sessions.start(start_request(config, workspace=str(tmp_path)))
+    assert caught.value.kind == "invalid-config"
+    assert f"`{tmp_path / 'absent.env'}`" in caught.value.message
+    assert "No such file" in caught.value.message
+    assert caught.value.hint is not None and "feature.env.env_file" in caught.value.hint
+    assert agent_objects(cluster) == []
+    assert [r for r in cluster.requests.records()[before:] if r.method == "POST"] == []
+    assert sessions.describe_all() == []
 
 
 async def test_no_declared_ports_means_no_incoming(sessions: SessionManager) -> None:

@@ -260,3 +260,44 @@ async def test_broken_config_is_invalid_config_naming_file_and_line(
         for needle in needles:
             assert needle in data["message"], data
     assert agent_objects(cluster) == []
+
+
+async def test_env_file_beside_the_config_without_a_workspace(
+    client: LanguageClient, cluster: SimCluster, tmp_path: Path
+) -> None:
+    config = tmp_path / "mirrord.json"
+    config.write_text(json.dumps({"feature": {"env": {"env_file": "local.env"}}}))
+    (tmp_path / "local.env").write_text("FROM_FILE=beside-the-config\n")
+    result = await call(
+        client, "mirrord/startSession", {"configUri": config.as_uri(), "target": None}
+    )
+    assert result["env"]["FROM_FILE"] == "beside-the-config"
+    assert await call(client, "mirrord/stopSession", {"sessionId": result["sessionId"]})
+    (tmp_path / "local.env").unlink()
+    with pytest.raises(JsonRpcException) as info:
+        await call(client, "mirrord/startSession", {"configUri": config.as_uri(), "target": None})
+    assert info.value.data["kind"] == "invalid-config"
+    assert str(tmp_path / "local.env") in info.value.data["message"]
+    assert agent_objects(cluster) == []
+
+
+async def test_env_file_relative_to_the_workspace_folder(
+    cluster: SimCluster, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    elsewhere = tmp_path / "configs"
+    workspace.mkdir()
+    elsewhere.mkdir()
+    (workspace / ".env").write_text("FROM_FILE=workspace\n")
+    (elsewhere / ".env").write_text("FROM_FILE=config-folder\n")
+    config = elsewhere / "mirrord.json"
+    config.write_text(json.dumps({"feature": {"env": {"env_file": ".env"}}}))
+    lsp = await start_lsp(server_env(cluster.kubeconfig_path), root_uri=workspace.as_uri())
+    try:
+        result = await call(
+            lsp, "mirrord/startSession", {"configUri": config.as_uri(), "target": None}
+        )
+        assert result["env"]["FROM_FILE"] == "workspace"
+    finally:
+        await stop_lsp(lsp)
+    assert await wait_no_agents(cluster) == []

@@ -15,9 +15,12 @@ import asyncio
 import base64
 import binascii
 import fnmatch
+import io
+import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mirrord_ide.agent.settings import EnvSettings
@@ -258,9 +261,11 @@ def _remap(env: dict[str, str], mapping: Mapping[str, str]) -> None:
 
 
 def _adjust(env: dict[str, str], settings: EnvSettings) -> RemoteEnv:
-    """mapping, then override (`mirrord/cli/src/execution.rs` `fetch_env_vars`),
-    then the `unset` names removed, ignoring case, as mirrord's layer removes
-    them from the process (`mirrord/layer/src/lib.rs`)."""
+    """The env file's variables over the remote ones, then mapping, then
+    override (`mirrord/cli/src/execution.rs` `fetch_env_vars`), then the
+    `unset` names removed, ignoring case, as mirrord's layer removes them from
+    the process (`mirrord/layer/src/lib.rs`)."""
+    env.update(settings.file_env)
     _remap(env, settings.mapping)
     env.update(settings.override)
     unset = list(settings.unset)
@@ -281,7 +286,8 @@ def apply_settings(remote: Mapping[str, str], settings: EnvSettings) -> RemoteEn
     include/exclude (globs, as the agent applies them), then mapping,
     override and unset as for the process env."""
     if not settings.enabled:
-        return RemoteEnv(env={}, unset=list(settings.unset))
+        # Nothing from the pod; the env file (named by the env var) still applies.
+        return _adjust({}, settings)
     env = dict(remote)
     if settings.include:
         env = {k: v for k, v in env.items() if _matches(k, settings.include)}
@@ -317,3 +323,69 @@ async def fetch_remote_env(
     out = apply_settings(remote, settings)
     out.warnings = warnings + out.warnings
     return out
+
+
+ENV_FILE_HINT = "fix feature.env.env_file (or MIRRORD_OVERRIDE_ENV_VARS_FILE)"
+
+
+def env_file_path(path: str, workspace: str | None, config_path: str | None) -> Path:
+    """Where `feature.env.env_file` points: `~` expanded; a relative path taken
+    from the workspace folder (the mirrord CLI engine's working directory),
+    else from the config file's folder, else from the server's own directory."""
+    resolved = Path(os.path.expanduser(path))
+    if resolved.is_absolute():
+        return resolved
+    if workspace and os.path.isdir(workspace):
+        return Path(workspace) / resolved
+    if config_path:
+        return Path(config_path).parent / resolved
+    return Path.cwd() / resolved
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The variables of a dotenv file, as mirrord reads `feature.env.env_file`
+    (`dotenvy::from_path_iter` in `mirrord/cli/src/execution.rs`). A file that
+    cannot be read or parsed is an `invalid-config` error, as it fails mirrord.
+
+    Parsed with python-dotenv, which differs from dotenvy in details:
+    - a name alone on a line (`KEY`, no `=`) is a parse error in dotenvy;
+      python-dotenv takes it as a name without a value, and it is reported
+      here as an error too, so a file mirrord refuses is refused here;
+    - `${VAR}` is expanded from the file's earlier variables, then the
+      server's environment (dotenvy looks at the environment first, and also
+      expands a bare `$VAR`, which python-dotenv keeps as written).
+    """
+    # Imported here: python-dotenv costs ~30 ms to import, and only a session with an
+    # env file needs it (the server's start-up stays fast).
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    try:
+        # dotenvy skips a UTF-8 byte order mark and refuses other encodings.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidConfig(
+            f"cannot read the env file `{path}`: it is not UTF-8 text ({error.reason})",
+            hint=ENV_FILE_HINT,
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InvalidConfig(
+            f"cannot read the env file `{path}`: {reason}", hint=ENV_FILE_HINT
+        ) from None
+    for binding in parse_stream(io.StringIO(text)):
+        # Errors name the line and the key, never the text: values may be secrets.
+        line = binding.original.line
+        if binding.error:
+            raise InvalidConfig(
+                f"cannot parse the env file `{path}`: line {line} is not `NAME=value`",
+                hint=ENV_FILE_HINT,
+            )
+        if binding.key is not None and binding.value is None:
+            raise InvalidConfig(
+                f"cannot parse the env file `{path}`: line {line} names `{binding.key}` "
+                f"without `=` (write `{binding.key}=` for an empty value)",
+                hint=ENV_FILE_HINT,
+            )
+    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    return {key: value for key, value in values.items() if value is not None}

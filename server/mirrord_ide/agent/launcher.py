@@ -284,11 +284,6 @@ class Launcher:
             _checkpoint()
             remote_env, env_source = await self._process_env(connection, plan, target, timeout)
             warnings = list(remote_env.warnings)
-            if plan.env_settings.env_file:
-                warnings.append(
-                    f"the env file `{plan.env_settings.env_file}` (feature.env.env_file) is not "
-                    "read by the builtin engine; the mirrord CLI engine reads it"
-                )
             if version and version != AGENT_VERSION:
                 warnings.append(
                     f"Agent version {version} does not match the local mirrord version "

@@ -31,16 +31,17 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mirrord_ide.agent.client import AGENT_EXITED, PING_INTERVAL, PONG_TIMEOUT, AgentConnection
-from mirrord_ide.agent.env import container_spec
+from mirrord_ide.agent.env import container_spec, env_file_path, read_env_file
 from mirrord_ide.agent.kube import AgentKube
 from mirrord_ide.agent.launcher import LaunchedAgent, Launcher, LaunchPlan, LiveAgents, Progress
 from mirrord_ide.agent.mirror import Mirror
 from mirrord_ide.agent.owner import current_owner, owner_gone
 from mirrord_ide.agent.settings import (
+    EnvSettings,
     IncomingSettings,
     agent_settings,
     env_settings,
@@ -96,6 +97,10 @@ class StartRequest:
     agent_namespace: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     debug_type: str | None = None
+    # Where relative paths in the config start (`feature.env.env_file`): the
+    # workspace folder, else the config file's folder.
+    workspace: str | None = None
+    config_path: str | None = None
 
 
 @dataclass(slots=True)
@@ -285,6 +290,9 @@ class SessionManager:
                 self._starting.discard(task)
 
     async def _start(self, request: StartRequest, progress: Progress) -> dict[str, Any]:
+        # The env file is read before anything touches the cluster: a bad one
+        # fails the start with nothing to clean up.
+        env_config = await _with_env_file(env_settings(request.config, request.env), request)
         kube = await self._kube()
         choice = self._choose(request, kube.default_namespace)
         session_id = str(uuid.uuid4())
@@ -296,7 +304,7 @@ class SessionManager:
             container=choice.container,
             target_path=choice.path,
             settings=agent_settings(request.config, request.env),
-            env_settings=env_settings(request.config, request.env),
+            env_settings=env_config,
             session_id=session_id,
             owner=self.owner,
         )
@@ -599,6 +607,15 @@ class SessionManager:
         if removed:
             log.info("removed %d agent(s) left by servers that exited", len(removed))
         return removed
+
+
+async def _with_env_file(settings: EnvSettings, request: StartRequest) -> EnvSettings:
+    """`settings` with the variables of its env file, when it names one."""
+    if not settings.env_file:
+        return settings
+    path = env_file_path(settings.env_file, request.workspace, request.config_path)
+    values = await asyncio.to_thread(read_env_file, path)
+    return replace(settings, file_env=values)
 
 
 async def reap_quietly(manager: SessionManager) -> None:

@@ -183,6 +183,9 @@ class EnvSettings:
     process_filter: frozenset[str] = frozenset()
     process_select: frozenset[str] = frozenset({"*"})
     env_file: str | None = None  # `feature.env.env_file` / MIRRORD_OVERRIDE_ENV_VARS_FILE
+    # The variables read from `env_file` (the session start reads the file;
+    # this module does no I/O). They go over the remote env, before `mapping`.
+    file_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def fetch_process_env(self) -> bool:
@@ -257,8 +260,13 @@ def env_settings(config: Any, env: Mapping[str, str] | None = None) -> EnvSettin
         process_filter, process_select = process_env_request(
             env_include, env_exclude if env_exclude is not None else ["*"]
         )
+        # The env file still applies: only the env vars can name it then
+        # (`EnvFileConfig::disabled_config`, `mirrord/config/src/feature/env.rs`).
         return EnvSettings(
-            enabled=False, process_filter=process_filter, process_select=process_select
+            enabled=False,
+            process_filter=process_filter,
+            process_select=process_select,
+            env_file=env.get("MIRRORD_OVERRIDE_ENV_VARS_FILE") or None,
         )
     section = raw if isinstance(raw, Mapping) else {}
     include_list = env_include if env_include is not None else _mirrord_list(section.get("include"))

@@ -265,9 +265,16 @@ class ProgressReporter:
 # -- handlers -----------------------------------------------------------------------
 
 
-def start_request(params: StartSessionParams, config: Any) -> StartRequest:
+def start_request(
+    params: StartSessionParams, config: Any, workspace: str | None = None
+) -> StartRequest:
     from mirrord_ide.agent.sessions import UNSET, StartRequest
+    from mirrord_ide.cluster.config_input import uri_to_path
 
+    config_path: str | None = None
+    if params.config_uri:
+        with contextlib.suppress(MirrordError):  # a config that is not a file has no folder
+            config_path = str(uri_to_path(params.config_uri))
     return StartRequest(
         config=config,
         target=params.target if params.target_given else UNSET,
@@ -275,6 +282,8 @@ def start_request(params: StartSessionParams, config: Any) -> StartRequest:
         agent_namespace=params.agent_namespace,
         env=dict(params.env),
         debug_type=params.debug_type,
+        workspace=workspace,
+        config_path=config_path,
     )
 
 
@@ -365,7 +374,7 @@ async def start_session(ls: MirrordLanguageServer, params: StartSessionParams) -
         if reporter is not None:
             reporter.end("failed")
         raise
-    request = start_request(params, config)
+    request = start_request(params, config, _workspace_root(ls))
     if reporter is None:
         reporter = await ProgressReporter.open(ls, None)
     if reporter is not None and reporter.cancel_requested:
