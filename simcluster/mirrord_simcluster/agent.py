@@ -809,9 +809,13 @@ class AgentSupervisor:
         for process in processes:
             with contextlib.suppress(Exception):
                 await AgentRuntime._reap(process)
-        for runtime in self.runtimes.values():
-            for task in runtime._process_tasks:
-                task.cancel()
+        # Let each watcher read its process's output to the end: a pipe still open when
+        # the loop closes is closed later by the garbage collector, on a closed loop.
+        watchers = [task for rt in self.runtimes.values() for task in rt._process_tasks]
+        if watchers:
+            await asyncio.wait(watchers, timeout=2.0)
+        for task in watchers:
+            task.cancel()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
