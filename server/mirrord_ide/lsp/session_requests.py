@@ -341,7 +341,7 @@ async def _launch(
             client_name=_client_name(ls),
             kubeconfig=settings.kubeconfig,
             context=settings.context,
-            cwd=_workspace_root(ls),
+            cwd=request.workspace,
         )
         result: dict[str, Any] = await cli_engine(ls).start(request, context, reporter)
         result["warnings"] = [*problems, *result.get("warnings", [])]

@@ -34,12 +34,6 @@ public record SessionInfo(
     info = lines(info);
   }
 
-  /** A session as a server without {@code info} describes it. */
-  public SessionInfo(String sessionId, String target, String namespace, AgentInfo agent, Map<String, String> env,
-      String engine, SessionCapabilities capabilities, CliInfo cli, List<String> envToUnset, List<String> warnings) {
-    this(sessionId, target, namespace, agent, env, engine, capabilities, cli, envToUnset, warnings, null);
-  }
-
   /** A session as a protocol version 1 server describes it. */
   public SessionInfo(String sessionId, String target, String namespace, AgentInfo agent, Map<String, String> env) {
     this(sessionId, target, namespace, agent, env, null, null, null, null, null, null);

@@ -56,7 +56,7 @@ class SessionResultV2Test {
   @Test
   void builtinWithoutTrafficSaysSo() {
     SessionInfo info = new SessionInfo("s", null, "default", null, Map.of(), "builtin",
-        new SessionCapabilities("spec", "off", false, false), null, List.of(), List.of());
+        new SessionCapabilities("spec", "off", false, false), null, List.of(), List.of(), List.of());
     assertTrue(info.mirrorsNoTraffic());
     assertEquals("built-in", info.engineLabel());
     assertEquals(List.of(), info.info(), "a server without info tells nothing as information");

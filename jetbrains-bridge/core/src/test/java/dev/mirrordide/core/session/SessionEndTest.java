@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 class SessionEndTest {
   private static SessionInfo info(String id, String engine, SessionCapabilities caps, List<String> warnings) {
     return new SessionInfo(id, "deployment/greeter", "default", null, Map.of(), engine, caps,
-        "mirrord-cli".equals(engine) ? new CliInfo("/bin/mirrord", "3.250.0") : null, List.of(), warnings);
+        "mirrord-cli".equals(engine) ? new CliInfo("/bin/mirrord", "3.250.0") : null, List.of(), warnings, List.of());
   }
 
   @Test
